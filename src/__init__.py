@@ -1,0 +1,1 @@
+"""Flexfin: flexible-employment services and an enterprise financial-services marketplace."""

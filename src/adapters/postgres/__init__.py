@@ -1,0 +1,1 @@
+"""PostgreSQL: tables, repositories and the unit of work (SQLAlchemy Core over asyncpg)."""

@@ -1,0 +1,151 @@
+"""Repositories of the parties module."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row
+
+from ...domain.parties.identifiers import BankAccount, BankCardNumber, CreditCode, IdNumber, Phone
+from ...domain.parties.model import (
+    Enterprise,
+    EnterpriseAlreadyOnboarded,
+    EnterpriseId,
+    EnterpriseProfile,
+    EnterpriseStatus,
+    Institution,
+    InstitutionAlreadyRegistered,
+    InstitutionId,
+    InstitutionKind,
+    Worker,
+    WorkerAlreadyRegistered,
+    WorkerId,
+)
+from ...domain.parties.ports import EnterpriseFilter, InstitutionFilter, WorkerFilter
+from .repository import TableRepository
+from .tables import enterprises, institutions, workers
+
+
+class PostgresEnterpriseRepository(TableRepository[Enterprise, EnterpriseFilter]):
+    table = enterprises
+    unique_violations = {"uq_enterprises_credit_code": EnterpriseAlreadyOnboarded}
+
+    def to_row(self, entity: Enterprise) -> dict[str, Any]:
+        profile = entity.profile
+        return {
+            "id": entity.id,
+            "credit_code": entity.credit_code.value,
+            "name": profile.name,
+            "legal_representative": profile.legal_representative,
+            "address": profile.address,
+            "business_scope": profile.business_scope,
+            "phone": profile.phone.value,
+            "bank_name": entity.paying_account.bank_name,
+            "account_number": entity.paying_account.account_number,
+            "status": entity.status.value,
+            "onboarded_at": entity.onboarded_at,
+            "closed_at": entity.closed_at,
+            "closure_reason": entity.closure_reason,
+        }
+
+    def from_row(self, row: Row[Any]) -> Enterprise:
+        return Enterprise(
+            id=EnterpriseId(row.id),
+            credit_code=CreditCode(row.credit_code),
+            profile=EnterpriseProfile(
+                name=row.name,
+                legal_representative=row.legal_representative,
+                address=row.address,
+                business_scope=row.business_scope,
+                phone=Phone(row.phone),
+            ),
+            paying_account=BankAccount(row.bank_name, row.account_number),
+            status=EnterpriseStatus(row.status),
+            onboarded_at=row.onboarded_at,
+            closed_at=row.closed_at,
+            closure_reason=row.closure_reason,
+        )
+
+    def conditions(self, where: EnterpriseFilter) -> Sequence[ColumnElement[bool]]:
+        c = self.table.c
+        return [
+            *([c.name.icontains(where.name_contains, autoescape=True)] if where.name_contains else []),
+            *([c.status == where.status.value] if where.status else []),
+            *([c.credit_code == where.credit_code.value] if where.credit_code else []),
+        ]
+
+    async def exists_with_credit_code(self, code: CreditCode) -> bool:
+        return await self._exists(self.table.c.credit_code == code.value)
+
+
+class PostgresWorkerRepository(TableRepository[Worker, WorkerFilter]):
+    table = workers
+    unique_violations = {"uq_workers_id_number": WorkerAlreadyRegistered}
+
+    def to_row(self, entity: Worker) -> dict[str, Any]:
+        return {
+            "id": entity.id,
+            "name": entity.name,
+            "id_number": entity.id_number.value,
+            "phone": entity.phone.value,
+            "bank_card": entity.bank_card.value,
+            "address": entity.address,
+            "registered_at": entity.registered_at,
+        }
+
+    def from_row(self, row: Row[Any]) -> Worker:
+        return Worker(
+            id=WorkerId(row.id),
+            name=row.name,
+            id_number=IdNumber(row.id_number),
+            phone=Phone(row.phone),
+            bank_card=BankCardNumber(row.bank_card),
+            address=row.address,
+            registered_at=row.registered_at,
+        )
+
+    def conditions(self, where: WorkerFilter) -> Sequence[ColumnElement[bool]]:
+        c = self.table.c
+        return [
+            *([c.name.icontains(where.name_contains, autoescape=True)] if where.name_contains else []),
+            *([c.id_number == where.id_number.value] if where.id_number else []),
+        ]
+
+    async def exists_with_id_number(self, id_number: IdNumber) -> bool:
+        return await self._exists(self.table.c.id_number == id_number.value)
+
+
+class PostgresInstitutionRepository(TableRepository[Institution, InstitutionFilter]):
+    table = institutions
+    unique_violations = {"uq_institutions_credit_code": InstitutionAlreadyRegistered}
+
+    def to_row(self, entity: Institution) -> dict[str, Any]:
+        return {
+            "id": entity.id,
+            "kind": entity.kind.value,
+            "name": entity.name,
+            "credit_code": entity.credit_code.value,
+            "address": entity.address,
+            "phone": entity.phone.value,
+            "registered_at": entity.registered_at,
+        }
+
+    def from_row(self, row: Row[Any]) -> Institution:
+        return Institution(
+            id=InstitutionId(row.id),
+            kind=InstitutionKind(row.kind),
+            name=row.name,
+            credit_code=CreditCode(row.credit_code),
+            address=row.address,
+            phone=Phone(row.phone),
+            registered_at=row.registered_at,
+        )
+
+    def conditions(self, where: InstitutionFilter) -> Sequence[ColumnElement[bool]]:
+        c = self.table.c
+        return [
+            *([c.name.icontains(where.name_contains, autoescape=True)] if where.name_contains else []),
+            *([c.kind == where.kind.value] if where.kind else []),
+        ]
+
+    async def exists_with_credit_code(self, code: CreditCode) -> bool:
+        return await self._exists(self.table.c.credit_code == code.value)

@@ -1,0 +1,85 @@
+"""One generic table-backed repository; each aggregate supplies its row mapping and filters."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+from uuid import UUID
+
+from asyncpg.exceptions import UniqueViolationError
+from sqlalchemy import ColumnElement, Row, Table, exists, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ...domain.shared.errors import AlreadyExists
+from ...domain.shared.pagination import Page, PageRequest
+
+E = TypeVar("E")
+F = TypeVar("F")
+
+
+class TableRepository(Generic[E, F]):
+    """Keyset-paged access to one table whose primary key ``id`` is a time-ordered UUID."""
+
+    table: ClassVar[Table]
+    unique_violations: ClassVar[Mapping[str, type[AlreadyExists]]] = {}
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    def to_row(self, entity: E) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def from_row(self, row: Row[Any]) -> E:
+        raise NotImplementedError
+
+    def conditions(self, where: F) -> Sequence[ColumnElement[bool]]:
+        raise NotImplementedError
+
+    async def get(self, id: UUID, *, for_update: bool = False) -> E | None:
+        query = select(self.table).where(self.table.c.id == id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._connection.execute(query)).first()
+        return None if row is None else self.from_row(row)
+
+    async def get_many(self, ids: Sequence[UUID]) -> list[E]:
+        if not ids:
+            return []
+        rows = await self._connection.execute(select(self.table).where(self.table.c.id.in_(ids)))
+        return [self.from_row(row) for row in rows]
+
+    async def _exists(self, condition: ColumnElement[bool]) -> bool:
+        return bool(await self._connection.scalar(select(exists().where(condition))))
+
+    async def add(self, entity: E) -> None:
+        try:
+            await self._connection.execute(insert(self.table).values(self.to_row(entity)))
+        except IntegrityError as error:
+            raise self._translated(error) from error
+
+    async def save(self, entity: E) -> None:
+        row = self.to_row(entity)
+        await self._connection.execute(
+            update(self.table).where(self.table.c.id == row.pop("id")).values(row)
+        )
+
+    async def page(self, where: F, request: PageRequest) -> Page[E]:
+        query = select(self.table).where(*self.conditions(where))
+        if request.after is not None:
+            query = query.where(self.table.c.id > request.after)
+        rows = (
+            await self._connection.execute(
+                query.order_by(self.table.c.id).limit(request.first + 1)
+            )
+        ).all()
+        return Page(
+            items=[self.from_row(row) for row in rows[: request.first]],
+            has_next_page=len(rows) > request.first,
+        )
+
+    def _translated(self, error: IntegrityError) -> Exception:
+        cause = getattr(error.orig, "__cause__", None)
+        if isinstance(cause, UniqueViolationError):
+            duplicate = self.unique_violations.get(cause.constraint_name or "")
+            if duplicate is not None:
+                return duplicate()
+        return error

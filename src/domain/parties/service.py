@@ -1,0 +1,200 @@
+"""Use cases of the parties module. Each runs in one unit of work and commits once."""
+
+from dataclasses import dataclass
+
+from ..shared.clock import Clock
+from ..shared.errors import NotFound, checked
+from ..unit_of_work import UnitOfWork
+from .identifiers import BankAccount, BankCardNumber, CreditCode, IdNumber, Phone
+from .model import (
+    Enterprise,
+    EnterpriseAlreadyOnboarded,
+    EnterpriseId,
+    EnterpriseProfile,
+    Institution,
+    InstitutionAlreadyRegistered,
+    InstitutionKind,
+    Worker,
+    WorkerAlreadyRegistered,
+    WorkerId,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EnterpriseProfileInput:
+    name: str
+    legal_representative: str
+    address: str
+    business_scope: str
+    phone: str
+
+    def checked(self) -> EnterpriseProfile:
+        return EnterpriseProfile(
+            name=self.name,
+            legal_representative=self.legal_representative,
+            address=self.address,
+            business_scope=self.business_scope,
+            phone=checked("phone", Phone, self.phone),
+        )
+
+
+def _paying_account(bank_name: str, account_number: str) -> BankAccount:
+    return BankAccount(bank_name, account_number)
+
+
+@dataclass(frozen=True, slots=True)
+class OnboardEnterprise:
+    credit_code: str
+    profile: EnterpriseProfileInput
+    bank_name: str
+    account_number: str
+
+
+async def onboard_enterprise(command: OnboardEnterprise, uow: UnitOfWork, clock: Clock) -> Enterprise:
+    """PARTY-01: onboard an enterprise with its profile and paying bank account."""
+    credit_code = checked("credit_code", CreditCode, command.credit_code)
+    enterprise = Enterprise.onboard(
+        credit_code,
+        command.profile.checked(),
+        _paying_account(command.bank_name, command.account_number),
+        clock.now(),
+    )
+    async with uow:
+        if await uow.enterprises.exists_with_credit_code(credit_code):
+            raise EnterpriseAlreadyOnboarded()
+        await uow.enterprises.add(enterprise)
+        await uow.commit()
+    return enterprise
+
+
+async def _enterprise_for_update(uow: UnitOfWork, id: EnterpriseId) -> Enterprise:
+    enterprise = await uow.enterprises.get(id, for_update=True)
+    if enterprise is None:
+        raise NotFound("no such enterprise", field="id")
+    return enterprise
+
+
+async def change_enterprise_profile(
+    id: EnterpriseId, profile: EnterpriseProfileInput, uow: UnitOfWork
+) -> Enterprise:
+    """PARTY-01 account change: name, legal representative, address, scope, phone."""
+    checked_profile = profile.checked()
+    async with uow:
+        enterprise = await _enterprise_for_update(uow, id)
+        enterprise.change_profile(checked_profile)
+        await uow.enterprises.save(enterprise)
+        await uow.commit()
+    return enterprise
+
+
+async def change_enterprise_paying_account(
+    id: EnterpriseId, bank_name: str, account_number: str, uow: UnitOfWork
+) -> Enterprise:
+    """PARTY-01 account change: the bank account the enterprise pays in from."""
+    account = _paying_account(bank_name, account_number)
+    async with uow:
+        enterprise = await _enterprise_for_update(uow, id)
+        enterprise.change_paying_account(account)
+        await uow.enterprises.save(enterprise)
+        await uow.commit()
+    return enterprise
+
+
+async def close_enterprise(
+    id: EnterpriseId, reason: str, uow: UnitOfWork, clock: Clock
+) -> Enterprise:
+    """PARTY-01 account closure."""
+    async with uow:
+        enterprise = await _enterprise_for_update(uow, id)
+        enterprise.close(reason, clock.now())
+        await uow.enterprises.save(enterprise)
+        await uow.commit()
+    return enterprise
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterWorker:
+    name: str
+    id_number: str
+    phone: str
+    bank_card: str
+    address: str
+
+
+async def register_worker(command: RegisterWorker, uow: UnitOfWork, clock: Clock) -> Worker:
+    """PARTY-03: register a gig worker; one registration per resident ID number."""
+    id_number = checked("id_number", IdNumber, command.id_number)
+    worker = Worker.register(
+        name=command.name,
+        id_number=id_number,
+        phone=checked("phone", Phone, command.phone),
+        bank_card=checked("bank_card", BankCardNumber, command.bank_card),
+        address=command.address,
+        now=clock.now(),
+    )
+    async with uow:
+        if await uow.workers.exists_with_id_number(id_number):
+            raise WorkerAlreadyRegistered()
+        await uow.workers.add(worker)
+        await uow.commit()
+    return worker
+
+
+async def _worker_for_update(uow: UnitOfWork, id: WorkerId) -> Worker:
+    worker = await uow.workers.get(id, for_update=True)
+    if worker is None:
+        raise NotFound("no such worker", field="id")
+    return worker
+
+
+async def change_worker_contact(
+    id: WorkerId, phone: str, address: str, uow: UnitOfWork
+) -> Worker:
+    checked_phone = checked("phone", Phone, phone)
+    async with uow:
+        worker = await _worker_for_update(uow, id)
+        worker.change_contact(checked_phone, address)
+        await uow.workers.save(worker)
+        await uow.commit()
+    return worker
+
+
+async def change_worker_bank_card(id: WorkerId, bank_card: str, uow: UnitOfWork) -> Worker:
+    """The payout card changes; real-name ownership checks of the card come with PARTY-04."""
+    card = checked("bank_card", BankCardNumber, bank_card)
+    async with uow:
+        worker = await _worker_for_update(uow, id)
+        worker.change_bank_card(card)
+        await uow.workers.save(worker)
+        await uow.commit()
+    return worker
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterInstitution:
+    kind: InstitutionKind
+    name: str
+    credit_code: str
+    address: str
+    phone: str
+
+
+async def register_institution(
+    command: RegisterInstitution, uow: UnitOfWork, clock: Clock
+) -> Institution:
+    """PARTY-05: a bank, insurer or guarantor joins the marketplace."""
+    credit_code = checked("credit_code", CreditCode, command.credit_code)
+    institution = Institution.register(
+        kind=command.kind,
+        name=command.name,
+        credit_code=credit_code,
+        address=command.address,
+        phone=checked("phone", Phone, command.phone),
+        now=clock.now(),
+    )
+    async with uow:
+        if await uow.institutions.exists_with_credit_code(credit_code):
+            raise InstitutionAlreadyRegistered()
+        await uow.institutions.add(institution)
+        await uow.commit()
+    return institution

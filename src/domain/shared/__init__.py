@@ -1,0 +1,1 @@
+"""What every domain module shares: errors, ids, time and pagination."""

@@ -1,0 +1,24 @@
+"""The per-request context every resolver receives."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeAlias
+
+import strawberry
+from starlette.requests import Request
+
+from ..domain.shared.clock import Clock
+from ..domain.unit_of_work import UnitOfWork
+
+
+@dataclass(slots=True)
+class Context:
+    request: Request
+    request_id: str
+    unit_of_work: Callable[[], UnitOfWork]
+    """A fresh unit of work: one per mutation, one per root query field (never shared between
+    resolvers that run concurrently)."""
+    clock: Clock
+
+
+Info: TypeAlias = strawberry.Info[Context, None]

@@ -1,0 +1,59 @@
+"""Assembles the schema from the per-module query and mutation types."""
+
+from collections import defaultdict
+from typing import Any
+from uuid import UUID
+
+import strawberry
+from graphql import GraphQLSchema
+
+from ..domain.shared.errors import InvalidInput, checked
+from .context import Info
+from .parties import NODE_TYPES, PartiesMutation, PartiesQuery
+from .relay import Node, parse_global_id
+
+
+MAX_NODES = 100
+
+
+async def _load_nodes(info: Info, parsed: list[tuple[str, UUID]]) -> list[Node | None]:
+    """Fetch objects of any type by (type, id): one query per type, in the order asked."""
+    wanted: dict[str, list[UUID]] = defaultdict(list)
+    for type_name, uuid in parsed:
+        wanted[type_name].append(uuid)
+    found: dict[tuple[str, UUID], Node] = {}
+    async with info.context.unit_of_work() as uow:
+        for type_name, uuids in wanted.items():
+            to_node, repository = NODE_TYPES[type_name]
+            for entity in await getattr(uow, repository).get_many(uuids):
+                found[type_name, entity.id] = to_node(entity)
+    return [found.get(key) for key in parsed]
+
+
+@strawberry.type
+class Query(PartiesQuery):
+    @strawberry.field(description="Any object by its global id; null when there is none.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+        return (await _load_nodes(info, [checked("id", parse_global_id, id, *NODE_TYPES)]))[0]
+
+    @strawberry.field(description="Objects by global id, in the order given (at most 100).")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        if len(ids) > MAX_NODES:
+            raise InvalidInput(f"ask for at most {MAX_NODES} ids at a time", field="ids")
+        parsed = [checked(f"ids.{i}", parse_global_id, id, *NODE_TYPES) for i, id in enumerate(ids)]
+        return await _load_nodes(info, parsed)
+
+
+@strawberry.type
+class Mutation(PartiesMutation):
+    pass
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(query=Query, mutation=Mutation)
+
+
+def graphql_core_schema(schema: strawberry.Schema) -> GraphQLSchema:
+    """The graphql-core schema strawberry built; the HTTP layer runs it directly (ADR 0003)."""
+    core: Any = schema._schema
+    return core  # type: ignore[no-any-return]

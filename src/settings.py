@@ -1,0 +1,61 @@
+"""One settings object, read from the environment once at start-up and passed down.
+
+Every variable is documented in the README's configuration table."""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+Environment = Literal["development", "production"]
+
+
+class SettingsError(ValueError):
+    """A variable has a value the server cannot use."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str | None = None
+    """PostgreSQL to use; when unset, ``serve`` starts the embedded server in ``data_dir``."""
+    data_dir: Path = Path("var")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    environment: Environment = "development"
+    log_level: str = "INFO"
+    max_body_bytes: int = 1_048_576
+    db_pool_size: int = 10
+    shutdown_grace_seconds: int = 10
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        environment = env.get("FLEXFIN_ENV", "development")
+        if environment not in ("development", "production"):
+            raise SettingsError("FLEXFIN_ENV must be 'development' or 'production'")
+        return cls(
+            database_url=env.get("DATABASE_URL") or None,
+            data_dir=Path(env.get("FLEXFIN_DATA_DIR", "var")),
+            host=env.get("FLEXFIN_HOST", "127.0.0.1"),
+            port=_int(env, "FLEXFIN_PORT", 8000),
+            environment=environment,  # type: ignore[arg-type]
+            log_level=env.get("FLEXFIN_LOG_LEVEL", "INFO").upper(),
+            max_body_bytes=_int(env, "FLEXFIN_MAX_BODY_BYTES", 1_048_576),
+            db_pool_size=_int(env, "FLEXFIN_DB_POOL_SIZE", 10),
+            shutdown_grace_seconds=_int(env, "FLEXFIN_SHUTDOWN_GRACE_SECONDS", 10),
+        )
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
