@@ -1,10 +1,10 @@
 """``flexfin``: the operator's command line.
 
-    flexfin serve        start the API (embedded PostgreSQL, migrated and seeded, when no
-                         DATABASE_URL is set)
-    flexfin migrate      upgrade the database to the newest migration
-    flexfin seed-demo    add the demo data (idempotent)
-    flexfin check        check the database is reachable and migrated; exit 1 if not
+flexfin serve        start the API (embedded PostgreSQL, migrated and seeded, when no
+                     DATABASE_URL is set)
+flexfin migrate      upgrade the database to the newest migration
+flexfin seed-demo    add the demo data (idempotent)
+flexfin check        check the database is reachable and migrated; exit 1 if not
 """
 
 import argparse

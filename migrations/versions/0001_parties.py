@@ -61,9 +61,7 @@ def upgrade() -> None:
         sa.Column("address", sa.Text(), nullable=False),
         sa.Column("phone", sa.String(11), nullable=False),
         sa.Column("registered_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "kind IN ('bank', 'insurer', 'guarantor')", name="ck_institutions_kind"
-        ),
+        sa.CheckConstraint("kind IN ('bank', 'insurer', 'guarantor')", name="ck_institutions_kind"),
         sa.PrimaryKeyConstraint("id", name="pk_institutions"),
         sa.UniqueConstraint("credit_code", name="uq_institutions_credit_code"),
     )

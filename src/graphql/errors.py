@@ -22,7 +22,9 @@ def camel_path(field: str) -> str:
     return ".".join(to_camel_case(part) for part in field.split("."))
 
 
-def _with_extensions(error: GraphQLError, extensions: dict[str, Any], message: str) -> dict[str, Any]:
+def _with_extensions(
+    error: GraphQLError, extensions: dict[str, Any], message: str
+) -> dict[str, Any]:
     formatted = error.formatted
     formatted["message"] = message
     formatted["extensions"] = extensions

@@ -202,8 +202,10 @@ class GraphQLEndpoint:
                 media_type,
             )
         operation = get_operation_ast(document, params.operation_name)
-        if request.method == "GET" and operation is not None and (
-            operation.operation is not OperationType.QUERY
+        if (
+            request.method == "GET"
+            and operation is not None
+            and (operation.operation is not OperationType.QUERY)
         ):
             return self._bad_request(
                 BadRequest("only queries may be sent with GET", 405, {"Allow": "POST"}),

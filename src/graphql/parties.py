@@ -127,9 +127,7 @@ class EnterpriseFilterInput:
 @strawberry.input
 class WorkerFilterInput:
     name_contains: str | None = None
-    id_number: str | None = strawberry.field(
-        default=None, description="Exact resident ID number."
-    )
+    id_number: str | None = strawberry.field(default=None, description="Exact resident ID number.")
 
 
 @strawberry.input
@@ -365,9 +363,7 @@ class PartiesMutation:
             )
 
     @strawberry.mutation(description="Change the bank card a worker is paid to.")
-    async def change_worker_bank_card(
-        self, info: Info, input: ChangeWorkerBankCardInput
-    ) -> Worker:
+    async def change_worker_bank_card(self, info: Info, input: ChangeWorkerBankCardInput) -> Worker:
         with reported_under("input"):
             return Worker.of(
                 await service.change_worker_bank_card(

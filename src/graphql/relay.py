@@ -99,9 +99,15 @@ class Connection(Generic[N]):
 
     @classmethod
     def of(
-        cls, page: Page[E], request: PageRequest, to_node: Callable[[E], N], key: Callable[[E], UUID]
+        cls,
+        page: Page[E],
+        request: PageRequest,
+        to_node: Callable[[E], N],
+        key: Callable[[E], UUID],
     ) -> Self:
-        edges = [Edge(cursor=_encode("cursor", key(item)), node=to_node(item)) for item in page.items]
+        edges = [
+            Edge(cursor=_encode("cursor", key(item)), node=to_node(item)) for item in page.items
+        ]
         return cls(
             edges=edges,
             page_info=PageInfo(

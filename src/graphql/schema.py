@@ -12,7 +12,6 @@ from .context import Info
 from .parties import NODE_TYPES, PartiesMutation, PartiesQuery
 from .relay import Node, parse_global_id
 
-
 MAX_NODES = 100
 
 

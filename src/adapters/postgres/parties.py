@@ -1,6 +1,7 @@
 """Repositories of the parties module."""
 
 from collections.abc import Sequence
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row
@@ -27,7 +28,7 @@ from .tables import enterprises, institutions, workers
 
 class PostgresEnterpriseRepository(TableRepository[Enterprise, EnterpriseFilter]):
     table = enterprises
-    unique_violations = {"uq_enterprises_credit_code": EnterpriseAlreadyOnboarded}
+    unique_violations = MappingProxyType({"uq_enterprises_credit_code": EnterpriseAlreadyOnboarded})
 
     def to_row(self, entity: Enterprise) -> dict[str, Any]:
         profile = entity.profile
@@ -68,7 +69,11 @@ class PostgresEnterpriseRepository(TableRepository[Enterprise, EnterpriseFilter]
     def conditions(self, where: EnterpriseFilter) -> Sequence[ColumnElement[bool]]:
         c = self.table.c
         return [
-            *([c.name.icontains(where.name_contains, autoescape=True)] if where.name_contains else []),
+            *(
+                [c.name.icontains(where.name_contains, autoescape=True)]
+                if where.name_contains
+                else []
+            ),
             *([c.status == where.status.value] if where.status else []),
             *([c.credit_code == where.credit_code.value] if where.credit_code else []),
         ]
@@ -79,7 +84,7 @@ class PostgresEnterpriseRepository(TableRepository[Enterprise, EnterpriseFilter]
 
 class PostgresWorkerRepository(TableRepository[Worker, WorkerFilter]):
     table = workers
-    unique_violations = {"uq_workers_id_number": WorkerAlreadyRegistered}
+    unique_violations = MappingProxyType({"uq_workers_id_number": WorkerAlreadyRegistered})
 
     def to_row(self, entity: Worker) -> dict[str, Any]:
         return {
@@ -106,7 +111,11 @@ class PostgresWorkerRepository(TableRepository[Worker, WorkerFilter]):
     def conditions(self, where: WorkerFilter) -> Sequence[ColumnElement[bool]]:
         c = self.table.c
         return [
-            *([c.name.icontains(where.name_contains, autoescape=True)] if where.name_contains else []),
+            *(
+                [c.name.icontains(where.name_contains, autoescape=True)]
+                if where.name_contains
+                else []
+            ),
             *([c.id_number == where.id_number.value] if where.id_number else []),
         ]
 
@@ -116,7 +125,9 @@ class PostgresWorkerRepository(TableRepository[Worker, WorkerFilter]):
 
 class PostgresInstitutionRepository(TableRepository[Institution, InstitutionFilter]):
     table = institutions
-    unique_violations = {"uq_institutions_credit_code": InstitutionAlreadyRegistered}
+    unique_violations = MappingProxyType(
+        {"uq_institutions_credit_code": InstitutionAlreadyRegistered}
+    )
 
     def to_row(self, entity: Institution) -> dict[str, Any]:
         return {
@@ -143,7 +154,11 @@ class PostgresInstitutionRepository(TableRepository[Institution, InstitutionFilt
     def conditions(self, where: InstitutionFilter) -> Sequence[ColumnElement[bool]]:
         c = self.table.c
         return [
-            *([c.name.icontains(where.name_contains, autoescape=True)] if where.name_contains else []),
+            *(
+                [c.name.icontains(where.name_contains, autoescape=True)]
+                if where.name_contains
+                else []
+            ),
             *([c.kind == where.kind.value] if where.kind else []),
         ]
 

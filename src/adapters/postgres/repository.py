@@ -67,9 +67,7 @@ class TableRepository(Generic[E, F]):
         if request.after is not None:
             query = query.where(self.table.c.id > request.after)
         rows = (
-            await self._connection.execute(
-                query.order_by(self.table.c.id).limit(request.first + 1)
-            )
+            await self._connection.execute(query.order_by(self.table.c.id).limit(request.first + 1))
         ).all()
         return Page(
             items=[self.from_row(row) for row in rows[: request.first]],

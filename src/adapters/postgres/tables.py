@@ -38,9 +38,7 @@ enterprises = Table(
     Column("closed_at", DateTime(timezone=True)),
     Column("closure_reason", Text),
     CheckConstraint("status IN ('active', 'closed')", name="status"),
-    CheckConstraint(
-        "(status = 'closed') = (closed_at IS NOT NULL)", name="closed_at_iff_closed"
-    ),
+    CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_at_iff_closed"),
 )
 
 workers = Table(

@@ -37,7 +37,8 @@ class PostgresUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._connection is not None and self._transaction is not None
+        assert self._connection is not None
+        assert self._transaction is not None
         try:
             if self._transaction.is_active:
                 await self._transaction.rollback()

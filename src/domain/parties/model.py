@@ -218,4 +218,3 @@ class Institution:
             phone=phone,
             registered_at=now,
         )
-

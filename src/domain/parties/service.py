@@ -50,7 +50,9 @@ class OnboardEnterprise:
     account_number: str
 
 
-async def onboard_enterprise(command: OnboardEnterprise, uow: UnitOfWork, clock: Clock) -> Enterprise:
+async def onboard_enterprise(
+    command: OnboardEnterprise, uow: UnitOfWork, clock: Clock
+) -> Enterprise:
     """PARTY-01: onboard an enterprise with its profile and paying bank account."""
     credit_code = checked("credit_code", CreditCode, command.credit_code)
     enterprise = Enterprise.onboard(
@@ -147,9 +149,7 @@ async def _worker_for_update(uow: UnitOfWork, id: WorkerId) -> Worker:
     return worker
 
 
-async def change_worker_contact(
-    id: WorkerId, phone: str, address: str, uow: UnitOfWork
-) -> Worker:
+async def change_worker_contact(id: WorkerId, phone: str, address: str, uow: UnitOfWork) -> Worker:
     checked_phone = checked("phone", Phone, phone)
     async with uow:
         worker = await _worker_for_update(uow, id)

@@ -17,9 +17,7 @@ class PageRequest:
 
     def __post_init__(self) -> None:
         if not 0 <= self.first <= MAX_PAGE_SIZE:
-            raise InvalidInput(
-                f"first must be between 0 and {MAX_PAGE_SIZE}", field="first"
-            )
+            raise InvalidInput(f"first must be between 0 and {MAX_PAGE_SIZE}", field="first")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,50 @@
+# Everything installs from the project's own files: the hash-pinned Python lock and the npm
+# lockfile. Needs only Python >= 3.11, Node.js >= 20 with npm, and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test install explorer lint typecheck contracts pytest lock clean
+
+run: install explorer ## start the server with demo data (embedded PostgreSQL unless DATABASE_URL)
+	$(BIN)/flexfin serve
+
+test: install explorer lint typecheck contracts pytest ## the whole suite, as CI runs it
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements/dev.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements/dev.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+explorer: node_modules/.installed ## copy the GraphiQL assets out of node_modules
+	node scripts/build-explorer.mjs
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy
+
+contracts:
+	$(BIN)/lint-imports
+
+pytest:
+	$(BIN)/pytest
+
+lock: ## re-pin requirements/*.lock after changing pyproject.toml (needs uv)
+	for lock in runtime dev; do \
+	  extra=$$([ $$lock = dev ] && echo "--extra dev"); \
+	  uv pip compile pyproject.toml requirements/build.in $$extra --generate-hashes --universal \
+	    --python-version 3.11 --no-emit-index-url --no-emit-find-links -q -o requirements/$$lock.lock; \
+	done
+
+clean:
+	rm -rf $(VENV) node_modules src/graphql/static/explorer
