@@ -8,9 +8,14 @@ from .parties.ports import EnterpriseRepository, InstitutionRepository, WorkerRe
 
 
 class UnitOfWork(Protocol):
-    enterprises: EnterpriseRepository
-    workers: WorkerRepository
-    institutions: InstitutionRepository
+    @property
+    def enterprises(self) -> EnterpriseRepository: ...
+
+    @property
+    def workers(self) -> WorkerRepository: ...
+
+    @property
+    def institutions(self) -> InstitutionRepository: ...
 
     async def __aenter__(self) -> Self: ...
 

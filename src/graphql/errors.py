@@ -25,7 +25,7 @@ def camel_path(field: str) -> str:
 def _with_extensions(
     error: GraphQLError, extensions: dict[str, Any], message: str
 ) -> dict[str, Any]:
-    formatted = error.formatted
+    formatted: dict[str, Any] = dict(error.formatted)
     formatted["message"] = message
     formatted["extensions"] = extensions
     return formatted

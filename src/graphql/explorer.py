@@ -17,6 +17,7 @@ PAGE = """<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Flexfin API explorer</title>
+  <link rel="icon" href="data:,">
   <link rel="stylesheet" href="{assets}/graphiql.min.css">
   <style>html, body, #explorer {{ height: 100%; margin: 0; }}</style>
 </head>

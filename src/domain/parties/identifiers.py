@@ -91,7 +91,7 @@ class IdNumber:
 
     @property
     def birth_date(self) -> date:
-        return ric.get_birth_date(self.value)  # type: ignore[no-any-return]
+        return ric.get_birth_date(self.value)
 
     def age_on(self, day: date) -> int:
         born = self.birth_date

@@ -39,7 +39,7 @@ class EnterpriseProfileInput:
 
 
 def _paying_account(bank_name: str, account_number: str) -> BankAccount:
-    return BankAccount(bank_name, account_number)
+    return checked("paying_account", BankAccount, bank_name, account_number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,7 @@ async def onboard_enterprise(
     credit_code = checked("credit_code", CreditCode, command.credit_code)
     enterprise = Enterprise.onboard(
         credit_code,
-        command.profile.checked(),
+        checked("profile", command.profile.checked),
         _paying_account(command.bank_name, command.account_number),
         clock.now(),
     )
@@ -80,7 +80,7 @@ async def change_enterprise_profile(
     id: EnterpriseId, profile: EnterpriseProfileInput, uow: UnitOfWork
 ) -> Enterprise:
     """PARTY-01 account change: name, legal representative, address, scope, phone."""
-    checked_profile = profile.checked()
+    checked_profile = checked("profile", profile.checked)
     async with uow:
         enterprise = await _enterprise_for_update(uow, id)
         enterprise.change_profile(checked_profile)
