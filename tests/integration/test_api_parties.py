@@ -1,0 +1,243 @@
+"""The parties API over HTTP, in process, on real PostgreSQL: typed errors with the offending
+field, nothing half-written, Relay paging, global ids, masking."""
+
+from typing import Any
+
+import httpx
+import pytest
+from stdnum.cn import ric
+
+from tests.conftest import FixedClock
+
+ONBOARD = """
+mutation Onboard($input: OnboardEnterpriseInput!) {
+  onboardEnterprise(input: $input) { id name creditCode phone status payingAccount { bankName } }
+}"""
+REGISTER = """
+mutation Register($input: RegisterWorkerInput!) {
+  registerWorker(input: $input) { id name idNumber phone bankCard }
+}"""
+
+
+async def gql(api: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
+    response = await api.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def enterprise_input(credit_code: str = "91110000600037341L", **profile: str) -> dict[str, Any]:
+    return {
+        "creditCode": credit_code,
+        "profile": {
+            "name": "北京星河即时配送有限公司",
+            "legalRepresentative": "赵建国",
+            "address": "北京市朝阳区建国路1号",
+            "businessScope": "即时配送服务",
+            "phone": "13900000001",
+            **profile,
+        },
+        "payingAccount": {"bankName": "中国工商银行", "accountNumber": "0200001234567890"},
+    }
+
+
+def worker_input(id_number: str | None = None, **changes: str) -> dict[str, Any]:
+    body = "11010519900307001"
+    return {
+        "name": "王芳",
+        "idNumber": id_number or body + ric.calc_check_digit(body + "0"),
+        "phone": "13812345678",
+        "bankCard": "6222021234567890128",
+        "address": "北京市朝阳区建国路2号",
+        **changes,
+    }
+
+
+async def count(api: httpx.AsyncClient, connection: str) -> int:
+    body = await gql(api, f"{{ {connection}(first: 100) {{ nodes {{ id }} }} }}")
+    return len(body["data"][connection]["nodes"])
+
+
+async def test_party_01_onboard_then_fetch_by_global_id(api: httpx.AsyncClient) -> None:
+    made = (await gql(api, ONBOARD, input=enterprise_input()))["data"]["onboardEnterprise"]
+    assert made["phone"] == "139****0001"
+    assert made["status"] == "ACTIVE"
+    fetched = await gql(
+        api,
+        "query($id: ID!) { node(id: $id) { __typename ... on Enterprise { creditCode } } }",
+        id=made["id"],
+    )
+    assert fetched["data"]["node"] == {
+        "__typename": "Enterprise",
+        "creditCode": "91110000600037341L",
+    }
+
+
+@pytest.mark.parametrize(
+    ("id_number", "code"),
+    [
+        ("110105199003070018", "INVALID_ID_NUMBER"),  # wrong check digit
+        ("110105199002300012", "INVALID_ID_NUMBER"),  # 30 February
+        ("110105900307001", "INVALID_ID_NUMBER"),  # legacy 15-digit form
+    ],
+)
+async def test_party_03_invalid_id_numbers_get_a_typed_error_and_write_nothing(
+    api: httpx.AsyncClient, id_number: str, code: str
+) -> None:
+    body = await gql(api, REGISTER, input=worker_input(id_number))
+    assert body["data"] is None
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": code, "field": "input.idNumber"}
+    assert error["path"] == ["registerWorker"]
+    assert await count(api, "workers") == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "field"),
+    [
+        ({"creditCode": "91110000600037341X"}, "INVALID_CREDIT_CODE", "input.creditCode"),
+        ({"phone": "12345"}, "INVALID_PHONE", "input.profile.phone"),
+        ({"legalRepresentative": " "}, "INVALID_INPUT", "input.profile.legalRepresentative"),
+    ],
+)
+async def test_party_01_invalid_enterprise_input_names_the_field(
+    api: httpx.AsyncClient, change: dict[str, str], code: str, field: str
+) -> None:
+    credit_code = change.pop("creditCode", "91110000600037341L")
+    body = await gql(api, ONBOARD, input=enterprise_input(credit_code, **change))
+    assert body["errors"][0]["extensions"] == {"code": code, "field": field}
+    assert await count(api, "enterprises") == 0
+
+
+async def test_an_invalid_bank_card_gets_its_typed_error(api: httpx.AsyncClient) -> None:
+    body = await gql(api, REGISTER, input=worker_input(bankCard="6222021234567890127"))
+    assert body["errors"][0]["extensions"] == {
+        "code": "INVALID_BANK_CARD",
+        "field": "input.bankCard",
+    }
+
+
+async def test_personal_data_leaves_the_api_masked(api: httpx.AsyncClient) -> None:
+    worker = (await gql(api, REGISTER, input=worker_input()))["data"]["registerWorker"]
+    assert worker["idNumber"].startswith("110105********")
+    assert (worker["phone"], worker["bankCard"]) == ("138****5678", "**** 0128")
+
+
+async def test_a_second_registration_of_one_id_number_is_refused(api: httpx.AsyncClient) -> None:
+    await gql(api, REGISTER, input=worker_input())
+    body = await gql(api, REGISTER, input=worker_input(name="李四"))
+    assert body["errors"][0]["extensions"]["code"] == "WORKER_ALREADY_REGISTERED"
+    assert await count(api, "workers") == 1
+
+
+async def test_account_change_and_closure(api: httpx.AsyncClient, clock: FixedClock) -> None:
+    made = (await gql(api, ONBOARD, input=enterprise_input()))["data"]["onboardEnterprise"]
+    changed = await gql(
+        api,
+        """mutation($input: ChangeEnterprisePayingAccountInput!) {
+             changeEnterprisePayingAccount(input: $input) { payingAccount { bankName } } }""",
+        input={
+            "id": made["id"],
+            "payingAccount": {"bankName": "招商银行", "accountNumber": "1100791900001"},
+        },
+    )
+    assert (
+        changed["data"]["changeEnterprisePayingAccount"]["payingAccount"]["bankName"] == "招商银行"
+    )
+    close = """mutation($input: CloseEnterpriseInput!) {
+                 closeEnterprise(input: $input) { status closedAt closureReason } }"""
+    closed = await gql(api, close, input={"id": made["id"], "reason": "业务终止"})
+    assert closed["data"]["closeEnterprise"] == {
+        "status": "CLOSED",
+        "closedAt": clock.now().isoformat(),
+        "closureReason": "业务终止",
+    }
+    again = await gql(api, close, input={"id": made["id"], "reason": "again"})
+    assert again["errors"][0]["extensions"] == {"code": "ENTERPRISE_CLOSED"}
+
+
+async def test_ids_of_the_wrong_kind_or_unknown_objects(api: httpx.AsyncClient) -> None:
+    worker = (await gql(api, REGISTER, input=worker_input()))["data"]["registerWorker"]
+    wrong_kind = await gql(
+        api,
+        """mutation($input: CloseEnterpriseInput!) { closeEnterprise(input: $input) { id } }""",
+        input={"id": worker["id"], "reason": "x"},
+    )
+    assert wrong_kind["errors"][0]["extensions"] == {"code": "INVALID_ID", "field": "input.id"}
+    garbage = await gql(api, '{ node(id: "not-an-id") { id } }')
+    assert garbage["errors"][0]["extensions"] == {"code": "INVALID_ID", "field": "id"}
+    gone = await gql(
+        api,
+        "query($id: ID!) { node(id: $id) { id } }",
+        id="RW50ZXJwcmlzZTowMTkyMDAwMC0wMDAwLTcwMDAtODAwMC0wMDAwMDAwMDAwMDA",
+    )
+    assert gone == {"data": {"node": None}}
+
+
+async def test_connections_page_with_cursors_and_cap_first_at_100(api: httpx.AsyncClient) -> None:
+    for day in range(1, 6):
+        body = f"110105199003{day:02d}001"
+        await gql(api, REGISTER, input=worker_input(body + ric.calc_check_digit(body + "0")))
+    page = """query($after: String) { workers(first: 2, after: $after) {
+                edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }"""
+    ids, after = [], None
+    while True:
+        result = (await gql(api, page, after=after))["data"]["workers"]
+        ids += [edge["node"]["id"] for edge in result["edges"]]
+        if not result["pageInfo"]["hasNextPage"]:
+            break
+        after = result["pageInfo"]["endCursor"]
+    assert len(ids) == len(set(ids)) == 5
+    too_many = await gql(api, "{ workers(first: 101) { nodes { id } } }")
+    assert too_many["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": "first"}
+    bad_cursor = await gql(api, '{ workers(after: "bogus") { nodes { id } } }')
+    assert bad_cursor["errors"][0]["extensions"] == {"code": "INVALID_CURSOR", "field": "after"}
+
+
+async def test_unexpected_errors_are_masked_with_the_request_id(
+    api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from src.domain.parties import service
+
+    async def broken(*args: object) -> None:
+        raise RuntimeError("secret detail: connection string postgres://admin:pw@db")
+
+    monkeypatch.setattr(service, "register_worker", broken)
+    response = await api.post(
+        "/graphql",
+        json={"query": REGISTER, "variables": {"input": worker_input()}},
+        headers={"X-Request-ID": "trace-me-123"},
+    )
+    assert response.status_code == 200
+    assert response.headers["x-request-id"] == "trace-me-123"
+    [error] = response.json()["errors"]
+    assert error["message"] == "Internal server error"
+    assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "trace-me-123"}
+    assert "secret" not in response.text
+
+
+async def test_http_protocol_edges(api: httpx.AsyncClient) -> None:
+    mutation_by_get = await api.get(
+        "/graphql",
+        params={"query": "mutation { __typename }"},
+        headers={"accept": "application/json"},
+    )
+    assert mutation_by_get.status_code == 405
+    assert mutation_by_get.headers["allow"] == "POST"
+    too_big = await api.post(
+        "/graphql",
+        content=b"{" + b" " * 2_000_000 + b"}",
+        headers={"content-type": "application/json"},
+    )
+    assert too_big.status_code == 413
+    assert too_big.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+    parse_error = await api.post(
+        "/graphql",
+        json={"query": "{ workers("},
+        headers={"accept": "application/graphql-response+json"},
+    )
+    assert parse_error.status_code == 400
+    assert "data" not in parse_error.json()
+    assert parse_error.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    assert (await api.get("/healthz")).json() == {"status": "ok"}
+    assert (await api.get("/readyz")).json()["status"] == "ok"
