@@ -69,6 +69,7 @@ def bank_card(bin_: str, serial: int) -> str:
 
 @dataclass(frozen=True)
 class DemoEnterprise:
+    region: str
     name: str
     legal_representative: str
     scope: str
@@ -77,18 +78,18 @@ class DemoEnterprise:
 
 ENTERPRISES = [
     DemoEnterprise(
-        "北京星河即时配送有限公司", "赵建国", "即时配送服务；道路普通货物运输", "中国工商银行"
+        "110105", "北京星河即时配送有限公司", "赵建国", "即时配送；普通货运", "中国工商银行"
     ),
     DemoEnterprise(
-        "上海云帆家政服务有限公司", "钱美玲", "家政服务；保洁服务；养老服务", "招商银行"
+        "310104", "上海云帆家政服务有限公司", "钱美玲", "家政服务；养老服务", "招商银行"
     ),
     DemoEnterprise(
-        "深圳前海码农软件外包有限公司", "孙立新", "软件开发；信息技术咨询服务", "中国建设银行"
+        "440305", "深圳前海码农软件有限公司", "孙立新", "软件开发；信息技术咨询", "建设银行"
     ),
     DemoEnterprise(
-        "杭州西溪直播电商有限公司", "李晓燕", "互联网直播服务；电子商务", "中国农业银行"
+        "330106", "杭州西溪直播电商有限公司", "李晓燕", "互联网直播；电子商务", "农业银行"
     ),
-    DemoEnterprise("成都蓉城会展服务有限公司", "周志强", "会议及展览服务；礼仪服务", "中国银行"),
+    DemoEnterprise("510107", "成都蓉城会展服务有限公司", "周志强", "会议及展览服务", "中国银行"),
 ]
 
 INSTITUTIONS = [
@@ -118,7 +119,7 @@ async def seed_demo(unit_of_work: Callable[[], UnitOfWork], clock: Clock) -> int
     regions = list(REGIONS)
     added = 0
     for serial, demo in enumerate(ENTERPRISES, start=1):
-        region = regions[serial % len(regions)]
+        region = demo.region
         command = service.OnboardEnterprise(
             credit_code=credit_code(region, serial),
             profile=service.EnterpriseProfileInput(

@@ -1,0 +1,54 @@
+"""`flexfin serve` with no DATABASE_URL: starts an embedded PostgreSQL in its data folder,
+migrates, seeds the demo data, answers queries, and stops PostgreSQL when it stops."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import ROOT, _free_port
+
+QUERY = """{ __typename
+  enterprises(first: 100) { nodes { name creditCode } }
+  workers(first: 100) { nodes { name idNumber } }
+  institutions(first: 100) { nodes { kind } } }"""
+
+
+def wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"serve exited with {process.returncode}"
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("serve did not become ready")
+
+
+def test_serve_without_database_url_runs_the_demo_on_embedded_postgres(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(FLEXFIN_DATA_DIR=str(tmp_path / "var"), FLEXFIN_PORT=str(port))
+    env["FLEXFIN_LOG_LEVEL"] = "WARNING"
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen([sys.executable, "-m", "src.cli", "serve"], cwd=ROOT, env=env)
+    try:
+        wait_ready(base, process)
+        data = httpx.post(f"{base}/graphql", json={"query": QUERY}, timeout=10).json()["data"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+    assert process.returncode == 0
+    assert data["__typename"] == "Query"
+    assert len(data["enterprises"]["nodes"]) >= 3
+    assert len(data["workers"]["nodes"]) >= 24
+    assert {i["kind"] for i in data["institutions"]["nodes"]} == {"BANK", "INSURER", "GUARANTOR"}
+    pgdata = tmp_path / "var" / "postgres"
+    assert (pgdata / "PG_VERSION").is_file()
+    assert not (pgdata / "postmaster.pid").exists(), "PostgreSQL was left running"
