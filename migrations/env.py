@@ -1,5 +1,5 @@
 """Alembic environment: online migrations over asyncpg, or on a connection handed in by the
-caller (``config.attributes["connection"]``, as pytest-alembic and the CLI do)."""
+caller (``config.attributes["connection"]``, as tests may)."""
 
 import asyncio
 import os

@@ -49,7 +49,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         build_schema(),
         make_context,
         request_id,
-        explorer=explorer_page,
+        explorer=None if settings.is_production else explorer_page,
     )
 
     async def healthz(request: Request) -> Response:
@@ -73,6 +73,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         return JSONResponse({"status": "ok", "migration": revision})
 
     async def server_error(request: Request, error: Exception) -> Response:
+        """Outside the request-id middleware: put the id on the response here too."""
+        request_id = request.scope.get("state", {}).get("request_id")
         return JSONResponse(
             {
                 "errors": [
@@ -80,12 +82,13 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
                         "message": "Internal server error",
                         "extensions": {
                             "code": "INTERNAL_SERVER_ERROR",
-                            "requestId": request.scope.get("state", {}).get("request_id"),
+                            "requestId": request_id,
                         },
                     }
                 ]
             },
             status_code=500,
+            headers={"X-Request-ID": request_id} if request_id else None,
         )
 
     @contextlib.asynccontextmanager

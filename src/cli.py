@@ -65,6 +65,9 @@ def serve(settings: Settings, migrate: bool | None, seed: bool | None) -> int:
     from .app import create_app
 
     embedded = settings.database_url is None
+    if embedded and settings.is_production:
+        log.error("DATABASE_URL is required when FLEXFIN_ENV=production")
+        return 2
     with database(settings) as url:
         if migrate if migrate is not None else embedded:
             upgrade_to_head(url)

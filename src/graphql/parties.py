@@ -186,7 +186,7 @@ class PartiesQuery:
             page = await uow.workers.page(condition, request)
         return Connection[Worker].of(page, request, Worker.of, _key)
 
-    @strawberry.field(description="Financial institutions, oldest first.")
+    @strawberry.field(description="Financial institutions, oldest first. `first` is at most 100.")
     async def institutions(
         self,
         info: Info,

@@ -241,3 +241,20 @@ async def test_http_protocol_edges(api: httpx.AsyncClient) -> None:
     assert parse_error.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
     assert (await api.get("/healthz")).json() == {"status": "ok"}
     assert (await api.get("/readyz")).json()["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("variables", "query"),
+    [
+        ({"first": "x"}, "query($first: Int!) { workers(first: $first) { nodes { id } } }"),
+        ({}, "query($first: Int!) { workers(first: $first) { nodes { id } } }"),
+    ],
+)
+async def test_variables_that_do_not_coerce_are_bad_user_input(
+    api: httpx.AsyncClient, variables: dict[str, Any], query: str
+) -> None:
+    response = await api.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200
+    body = response.json()
+    assert "data" not in body
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
