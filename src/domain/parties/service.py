@@ -1,6 +1,9 @@
 """Use cases of the parties module. Each runs in one unit of work and commits once."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+from uuid import UUID
 
 from ..shared.clock import Clock
 from ..shared.errors import NotFound, checked
@@ -18,6 +21,8 @@ from .model import (
     WorkerAlreadyRegistered,
     WorkerId,
 )
+
+E = TypeVar("E")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +74,35 @@ async def onboard_enterprise(
     return enterprise
 
 
-async def _enterprise_for_update(uow: UnitOfWork, id: EnterpriseId) -> Enterprise:
-    enterprise = await uow.enterprises.get(id, for_update=True)
-    if enterprise is None:
-        raise NotFound("no such enterprise", field="id")
-    return enterprise
+class _Changeable(Protocol[E]):
+    async def get(self, id: Any, *, for_update: bool = False) -> E | None: ...
+    async def save(self, entity: E) -> None: ...
+
+
+async def _change(
+    uow: UnitOfWork,
+    store: Callable[[UnitOfWork], _Changeable[E]],
+    id: UUID,
+    change: Callable[[E], None],
+) -> E:
+    """Load one aggregate locked for update, apply ``change``, save and commit."""
+    async with uow:
+        repository = store(uow)
+        entity = await repository.get(id, for_update=True)
+        if entity is None:
+            raise NotFound("there is no such record", field="id")
+        change(entity)
+        await repository.save(entity)
+        await uow.commit()
+    return entity
+
+
+def _enterprises(uow: UnitOfWork) -> _Changeable[Enterprise]:
+    return uow.enterprises
+
+
+def _workers(uow: UnitOfWork) -> _Changeable[Worker]:
+    return uow.workers
 
 
 async def change_enterprise_profile(
@@ -81,12 +110,7 @@ async def change_enterprise_profile(
 ) -> Enterprise:
     """PARTY-01 account change: name, legal representative, address, scope, phone."""
     checked_profile = checked("profile", profile.checked)
-    async with uow:
-        enterprise = await _enterprise_for_update(uow, id)
-        enterprise.change_profile(checked_profile)
-        await uow.enterprises.save(enterprise)
-        await uow.commit()
-    return enterprise
+    return await _change(uow, _enterprises, id, lambda e: e.change_profile(checked_profile))
 
 
 async def change_enterprise_paying_account(
@@ -94,24 +118,15 @@ async def change_enterprise_paying_account(
 ) -> Enterprise:
     """PARTY-01 account change: the bank account the enterprise pays in from."""
     account = _paying_account(bank_name, account_number)
-    async with uow:
-        enterprise = await _enterprise_for_update(uow, id)
-        enterprise.change_paying_account(account)
-        await uow.enterprises.save(enterprise)
-        await uow.commit()
-    return enterprise
+    return await _change(uow, _enterprises, id, lambda e: e.change_paying_account(account))
 
 
 async def close_enterprise(
     id: EnterpriseId, reason: str, uow: UnitOfWork, clock: Clock
 ) -> Enterprise:
     """PARTY-01 account closure."""
-    async with uow:
-        enterprise = await _enterprise_for_update(uow, id)
-        enterprise.close(reason, clock.now())
-        await uow.enterprises.save(enterprise)
-        await uow.commit()
-    return enterprise
+    now = clock.now()
+    return await _change(uow, _enterprises, id, lambda e: e.close(reason, now))
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,32 +157,15 @@ async def register_worker(command: RegisterWorker, uow: UnitOfWork, clock: Clock
     return worker
 
 
-async def _worker_for_update(uow: UnitOfWork, id: WorkerId) -> Worker:
-    worker = await uow.workers.get(id, for_update=True)
-    if worker is None:
-        raise NotFound("no such worker", field="id")
-    return worker
-
-
 async def change_worker_contact(id: WorkerId, phone: str, address: str, uow: UnitOfWork) -> Worker:
     checked_phone = checked("phone", Phone, phone)
-    async with uow:
-        worker = await _worker_for_update(uow, id)
-        worker.change_contact(checked_phone, address)
-        await uow.workers.save(worker)
-        await uow.commit()
-    return worker
+    return await _change(uow, _workers, id, lambda w: w.change_contact(checked_phone, address))
 
 
 async def change_worker_bank_card(id: WorkerId, bank_card: str, uow: UnitOfWork) -> Worker:
     """The payout card changes; real-name ownership checks of the card come with PARTY-04."""
     card = checked("bank_card", BankCardNumber, bank_card)
-    async with uow:
-        worker = await _worker_for_update(uow, id)
-        worker.change_bank_card(card)
-        await uow.workers.save(worker)
-        await uow.commit()
-    return worker
+    return await _change(uow, _workers, id, lambda w: w.change_bank_card(card))
 
 
 @dataclass(frozen=True, slots=True)
