@@ -3,6 +3,7 @@
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -14,7 +15,10 @@ from starlette.routing import Mount, Route
 from .adapters.postgres.engine import create_engine
 from .adapters.postgres.migrate import current_revision, head_revision
 from .adapters.postgres.unit_of_work import PostgresUnitOfWork
+from .auth.principal import Principal
+from .auth.tokens import AccessTokens, SigningKey
 from .domain.shared.clock import Clock, SystemClock
+from .graphql.authentication import bearer_authenticator
 from .graphql.context import Context
 from .graphql.explorer import ASSETS_URL, assets_app, explorer_page
 from .graphql.http import GraphQLEndpoint
@@ -37,10 +41,16 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     the_clock = clock or SystemClock()
 
-    def make_context(request: Request) -> Context:
+    tokens = AccessTokens(
+        tuple(SigningKey(kid, secret) for kid, secret in settings.token_keys),
+        timedelta(seconds=settings.access_token_seconds),
+    )
+
+    def make_context(request: Request, principal: Principal) -> Context:
         return Context(
             request=request,
             request_id=request_id(request),
+            principal=principal,
             unit_of_work=lambda: PostgresUnitOfWork(engine),
             clock=the_clock,
         )
@@ -49,6 +59,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         build_schema(),
         make_context,
         request_id,
+        bearer_authenticator(tokens, the_clock),
         explorer=None if settings.is_production else explorer_page,
     )
 

@@ -2,6 +2,8 @@
 
 Every variable is documented in the README's configuration table."""
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +27,29 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
 
 
+DEVELOPMENT_KEY = ("dev", b"flexfin-development-only-signing-key-never-in-production")
+
+
+def _keys(env: Mapping[str, str], name: str, production: bool) -> tuple[tuple[str, bytes], ...]:
+    """``kid:base64url-secret,kid2:…`` — the first key is the active one."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        if production:
+            raise SettingsError(f"{name} must be set in production")
+        return (DEVELOPMENT_KEY,)
+    keys = []
+    for entry in raw.split(","):
+        kid, _, secret = entry.strip().partition(":")
+        try:
+            value = base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))
+        except (binascii.Error, ValueError):
+            raise SettingsError(f"{name}: key {kid!r} is not base64url") from None
+        if not kid or len(value) < 32:
+            raise SettingsError(f"{name}: each key needs a kid and at least 32 bytes")
+        keys.append((kid, value))
+    return tuple(keys)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str | None = None
@@ -37,6 +62,9 @@ class Settings:
     max_body_bytes: int = 1_048_576
     db_pool_size: int = 10
     shutdown_grace_seconds: int = 10
+    token_keys: tuple[tuple[str, bytes], ...] = (DEVELOPMENT_KEY,)
+    """Access-token signing keys, newest first (``FLEXFIN_TOKEN_KEYS``)."""
+    access_token_seconds: int = 900
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -54,6 +82,8 @@ class Settings:
             max_body_bytes=_int(env, "FLEXFIN_MAX_BODY_BYTES", 1_048_576),
             db_pool_size=_int(env, "FLEXFIN_DB_POOL_SIZE", 10),
             shutdown_grace_seconds=_int(env, "FLEXFIN_SHUTDOWN_GRACE_SECONDS", 10),
+            token_keys=_keys(env, "FLEXFIN_TOKEN_KEYS", environment == "production"),
+            access_token_seconds=_int(env, "FLEXFIN_ACCESS_TOKEN_SECONDS", 900),
         )
 
     @property

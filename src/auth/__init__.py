@@ -1,2 +1,3 @@
-"""Identity and access: accounts, sessions, second factors, roles and the field-permission
-policy (SEC-01…SEC-10). Built in the identity-and-access issue; the API is open until then."""
+"""Identity and access (SEC-01…SEC-10, CARD-3, CARD-4): roles and principals, accounts and
+passwords, lockout, second factors, tokens and sessions, the field-permission policy, and the
+audit trail. Pure rules and use cases behind ports, like ``src.domain``."""

@@ -7,6 +7,7 @@ from typing import TypeAlias
 import strawberry
 from starlette.requests import Request
 
+from ..auth.principal import Principal
 from ..domain.shared.clock import Clock
 from ..domain.unit_of_work import UnitOfWork
 
@@ -15,6 +16,7 @@ from ..domain.unit_of_work import UnitOfWork
 class Context:
     request: Request
     request_id: str
+    principal: Principal
     unit_of_work: Callable[[], UnitOfWork]
     """A fresh unit of work: one per mutation, one per root query field (never shared between
     resolvers that run concurrently)."""

@@ -28,11 +28,14 @@ from graphql.pyutils import is_awaitable
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..auth.principal import Principal
+from ..auth.tokens import Unauthenticated
 from .errors import format_error
 from .schema import graphql_core_schema
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
+INVALID_TOKEN = 'Bearer error="invalid_token"'  # noqa: S105 - a header value, not a secret
 
 
 class BadRequest(Exception):
@@ -136,14 +139,16 @@ class GraphQLEndpoint:
     def __init__(
         self,
         schema: strawberry.Schema,
-        make_context: Callable[[Request], Any],
+        make_context: Callable[[Request, Principal], Any],
         request_id: Callable[[Request], str],
+        authenticate: Callable[[Request], Principal],
         explorer: Callable[[Request], Awaitable[Response]] | None = None,
         document_cache_size: int = 1024,
     ) -> None:
         self._schema = graphql_core_schema(schema)
         self._strawberry = schema
         self._make_context = make_context
+        self._authenticate = authenticate
         self._request_id = request_id
         self._explorer = explorer
         self._document = lru_cache(maxsize=document_cache_size)(self._parse_and_validate)
@@ -163,8 +168,10 @@ class GraphQLEndpoint:
             media_type=f"{media_type}; charset=utf-8",
         )
 
-    def _bad_request(self, error: BadRequest, media_type: str, request: Request) -> Response:
-        body = {"errors": [{"message": str(error), "extensions": {"code": "BAD_REQUEST"}}]}
+    def _bad_request(
+        self, error: BadRequest, media_type: str, request: Request, code: str = "BAD_REQUEST"
+    ) -> Response:
+        body = {"errors": [{"message": str(error), "extensions": {"code": code}}]}
         response = self._respond(body, error.status, media_type)
         response.headers.update(error.headers)
         return response
@@ -189,9 +196,22 @@ class GraphQLEndpoint:
             params = await read_params(request)
         except BadRequest as error:
             return self._bad_request(error, media_type, request)
-        return await self._execute(request, params, media_type)
+        try:
+            principal = self._authenticate(request)
+        except Unauthenticated as error:
+            return self._bad_request(
+                BadRequest(
+                    error.message, 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+                ),
+                media_type,
+                request,
+                code=error.code,
+            )
+        return await self._execute(request, params, media_type, principal)
 
-    async def _execute(self, request: Request, params: GraphQLParams, media_type: str) -> Response:
+    async def _execute(
+        self, request: Request, params: GraphQLParams, media_type: str, principal: Principal
+    ) -> Response:
         request_id = self._request_id(request)
         request_error_status = 400 if media_type == GRAPHQL_RESPONSE_JSON else 200
         document, errors = self._document(params.query)
@@ -215,7 +235,7 @@ class GraphQLEndpoint:
         result = execute_document(
             self._schema,
             document,
-            context_value=self._make_context(request),
+            context_value=self._make_context(request, principal),
             variable_values=params.variables,
             operation_name=params.operation_name,
             executor_class=self._strawberry.execution_context_class,
