@@ -1,9 +1,14 @@
 """The tables. Alembic migrations create them; a test checks the two never drift."""
 
 from sqlalchemy import (
+    ARRAY,
+    BigInteger,
     CheckConstraint,
     Column,
     DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -64,4 +69,120 @@ institutions = Table(
     Column("phone", String(11), nullable=False),
     Column("registered_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("kind IN ('bank', 'insurer', 'guarantor')", name="kind"),
+)
+
+# --- identity and access (SEC-01…SEC-10) ---
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("login", String(64), nullable=False, unique=True),
+    Column("display_name", Text, nullable=False),
+    Column("password_hash", Text, nullable=False),
+    Column("transaction_password_hash", Text),
+    Column("roles", ARRAY(String(32)), nullable=False),
+    Column("organisation_id", Uuid),
+    Column("worker_id", Uuid),
+    Column("phone", String(11)),
+    Column("totp_secret", Text),
+    Column("totp_pending_secret", Text),
+    Column("totp_last_step", BigInteger),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("status IN ('active', 'disabled')", name="status"),
+)
+
+login_guards = Table(
+    "login_guards",
+    metadata,
+    Column("key", String(160), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_started_at", DateTime(timezone=True)),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("lockouts", Integer, nullable=False),
+)
+
+login_challenges = Table(
+    "login_challenges",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("answer_hash", LargeBinary, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("account_id", Uuid, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Column("ip", String(45), nullable=False),
+    Column("user_agent", Text, nullable=False),
+    Column("amr", ARRAY(String(16)), nullable=False),
+    Column("stepped_up_at", DateTime(timezone=True)),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("revoked_reason", String(32)),
+)
+
+refresh_tokens = Table(
+    "refresh_tokens",
+    metadata,
+    Column("token_hash", LargeBinary, primary_key=True),
+    Column("session_id", Uuid, ForeignKey("sessions.id"), nullable=False, index=True),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+)
+
+login_events = Table(
+    "login_events",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("account_id", Uuid, ForeignKey("accounts.id"), index=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("ip", String(45), nullable=False),
+    Column("user_agent", Text, nullable=False),
+    Column("result", String(32), nullable=False),
+)
+
+one_time_codes = Table(
+    "one_time_codes",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("account_id", Uuid, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("purpose", String(32), nullable=False),
+    Column("code_hash", LargeBinary, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+)
+
+outbox_messages = Table(
+    "outbox_messages",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("channel", String(8), nullable=False),
+    Column("recipient", Text, nullable=False),
+    Column("template", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+)
+
+role_grants = Table(
+    "role_grants",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("account_id", Uuid, ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("role", String(32), nullable=False),
+    Column("requested_by", Uuid, ForeignKey("accounts.id"), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", Uuid, ForeignKey("accounts.id")),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("status", String(16), nullable=False),
+    CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
+    CheckConstraint("decided_by IS NULL OR decided_by <> requested_by", name="maker_checker"),
 )

@@ -5,6 +5,14 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from .identity import (
+    OutboxNotifier,
+    PostgresAccountRepository,
+    PostgresChallengeStore,
+    PostgresGuardRepository,
+    PostgresLoginLog,
+    PostgresSessionRepository,
+)
 from .parties import (
     PostgresEnterpriseRepository,
     PostgresInstitutionRepository,
@@ -16,6 +24,12 @@ class PostgresUnitOfWork:
     enterprises: PostgresEnterpriseRepository
     workers: PostgresWorkerRepository
     institutions: PostgresInstitutionRepository
+    accounts: PostgresAccountRepository
+    guards: PostgresGuardRepository
+    sessions: PostgresSessionRepository
+    login_log: PostgresLoginLog
+    challenges: PostgresChallengeStore
+    notifier: OutboxNotifier
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -29,6 +43,12 @@ class PostgresUnitOfWork:
         self.enterprises = PostgresEnterpriseRepository(connection)
         self.workers = PostgresWorkerRepository(connection)
         self.institutions = PostgresInstitutionRepository(connection)
+        self.accounts = PostgresAccountRepository(connection)
+        self.guards = PostgresGuardRepository(connection)
+        self.sessions = PostgresSessionRepository(connection)
+        self.login_log = PostgresLoginLog(connection)
+        self.challenges = PostgresChallengeStore(connection)
+        self.notifier = OutboxNotifier(connection)
         return self
 
     async def __aexit__(

@@ -1,0 +1,271 @@
+"""Storage of identity and access: accounts, guards, sessions, the login log, challenges and
+the notification outbox (the sandbox notifier)."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Row, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ...auth.accounts import Account, AccountId, AccountStatus
+from ...auth.lockout import Guard
+from ...auth.roles import Role
+from ...auth.sessions import LoginEvent, RefreshTokenRecord, Session, SessionId
+from ...domain.shared.ids import new_id
+from ...domain.shared.pagination import Page, PageRequest
+from .repository import TableRepository
+from .tables import (
+    accounts,
+    login_challenges,
+    login_events,
+    login_guards,
+    outbox_messages,
+    refresh_tokens,
+    sessions,
+)
+
+
+class PostgresAccountRepository(TableRepository[Account, None]):
+    table = accounts
+
+    def to_row(self, entity: Account) -> dict[str, Any]:
+        return {
+            "id": entity.id,
+            "login": entity.login,
+            "display_name": entity.display_name,
+            "password_hash": entity.password_hash,
+            "transaction_password_hash": entity.transaction_password_hash,
+            "roles": sorted(entity.roles),
+            "organisation_id": entity.organisation_id,
+            "worker_id": entity.worker_id,
+            "phone": entity.phone,
+            "totp_secret": entity.totp_secret,
+            "totp_pending_secret": entity.totp_pending_secret,
+            "totp_last_step": entity.totp_last_step,
+            "status": entity.status.value,
+            "created_at": entity.created_at,
+        }
+
+    def from_row(self, row: Row[Any]) -> Account:
+        return Account(
+            id=AccountId(row.id),
+            login=row.login,
+            display_name=row.display_name,
+            password_hash=row.password_hash,
+            roles=frozenset(Role(r) for r in row.roles),
+            status=AccountStatus(row.status),
+            created_at=row.created_at,
+            organisation_id=row.organisation_id,
+            worker_id=row.worker_id,
+            phone=row.phone,
+            transaction_password_hash=row.transaction_password_hash,
+            totp_secret=row.totp_secret,
+            totp_pending_secret=row.totp_pending_secret,
+            totp_last_step=row.totp_last_step,
+        )
+
+    def conditions(self, where: None) -> Sequence[ColumnElement[bool]]:
+        return []
+
+    async def by_login(self, login: str, *, for_update: bool = False) -> Account | None:
+        query = select(accounts).where(accounts.c.login == login)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._connection.execute(query)).first()
+        return None if row is None else self.from_row(row)
+
+
+class PostgresGuardRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def lock(self, key: str) -> Guard:
+        await self._connection.execute(
+            pg_insert(login_guards)
+            .values(key=key, failures=0, lockouts=0)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        row = (
+            await self._connection.execute(
+                select(login_guards).where(login_guards.c.key == key).with_for_update()
+            )
+        ).one()
+        return Guard(row.key, row.failures, row.window_started_at, row.locked_until, row.lockouts)
+
+    async def save(self, guard: Guard) -> None:
+        await self._connection.execute(
+            update(login_guards)
+            .where(login_guards.c.key == guard.key)
+            .values(
+                failures=guard.failures,
+                window_started_at=guard.window_started_at,
+                locked_until=guard.locked_until,
+                lockouts=guard.lockouts,
+            )
+        )
+
+
+def _session(row: Row[Any]) -> Session:
+    return Session(
+        id=SessionId(row.id),
+        account_id=row.account_id,
+        created_at=row.created_at,
+        last_seen_at=row.last_seen_at,
+        ip=row.ip,
+        user_agent=row.user_agent,
+        expires_at=row.expires_at,
+        amr=tuple(row.amr),
+        stepped_up_at=row.stepped_up_at,
+        revoked_at=row.revoked_at,
+        revoked_reason=row.revoked_reason,
+    )
+
+
+def _session_row(session: Session) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "account_id": session.account_id,
+        "created_at": session.created_at,
+        "last_seen_at": session.last_seen_at,
+        "ip": session.ip,
+        "user_agent": session.user_agent,
+        "expires_at": session.expires_at,
+        "amr": list(session.amr),
+        "stepped_up_at": session.stepped_up_at,
+        "revoked_at": session.revoked_at,
+        "revoked_reason": session.revoked_reason,
+    }
+
+
+class PostgresSessionRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add(self, session: Session) -> None:
+        await self._connection.execute(insert(sessions).values(_session_row(session)))
+
+    async def get(self, id: UUID, *, for_update: bool = False) -> Session | None:
+        query = select(sessions).where(sessions.c.id == id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._connection.execute(query)).first()
+        return None if row is None else _session(row)
+
+    async def save(self, session: Session) -> None:
+        row = _session_row(session)
+        await self._connection.execute(
+            update(sessions).where(sessions.c.id == row.pop("id")).values(row)
+        )
+
+    async def of_account(self, account_id: UUID) -> list[Session]:
+        rows = await self._connection.execute(
+            select(sessions)
+            .where(sessions.c.account_id == account_id)
+            .order_by(sessions.c.created_at.desc())
+            .limit(100)
+        )
+        return [_session(row) for row in rows]
+
+    async def add_refresh_token(self, digest: bytes, session_id: UUID, now: datetime) -> None:
+        await self._connection.execute(
+            insert(refresh_tokens).values(token_hash=digest, session_id=session_id, issued_at=now)
+        )
+
+    async def refresh_token(self, digest: bytes) -> RefreshTokenRecord | None:
+        row = (
+            await self._connection.execute(
+                select(refresh_tokens)
+                .where(refresh_tokens.c.token_hash == digest)
+                .with_for_update()
+            )
+        ).first()
+        if row is None:
+            return None
+        return RefreshTokenRecord(SessionId(row.session_id), row.issued_at, row.used_at)
+
+    async def use_refresh_token(self, digest: bytes, now: datetime) -> None:
+        await self._connection.execute(
+            update(refresh_tokens).where(refresh_tokens.c.token_hash == digest).values(used_at=now)
+        )
+
+
+class PostgresLoginLog:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def append(self, event: LoginEvent) -> None:
+        await self._connection.execute(
+            insert(login_events).values(
+                id=event.id,
+                account_id=event.account_id,
+                occurred_at=event.occurred_at,
+                ip=event.ip,
+                user_agent=event.user_agent[:500],
+                result=event.result,
+            )
+        )
+
+    async def page(self, account_id: UUID, request: PageRequest) -> Page[LoginEvent]:
+        """Newest first."""
+        query = select(login_events).where(login_events.c.account_id == account_id)
+        if request.after is not None:
+            query = query.where(login_events.c.id < request.after)
+        rows = (
+            await self._connection.execute(
+                query.order_by(login_events.c.id.desc()).limit(request.first + 1)
+            )
+        ).all()
+        events = [
+            LoginEvent(r.account_id, r.occurred_at, r.ip, r.user_agent, r.result, r.id)
+            for r in rows[: request.first]
+        ]
+        return Page(events, len(rows) > request.first)
+
+
+class PostgresChallengeStore:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add(self, id: UUID, answer_hash: bytes, expires_at: datetime) -> None:
+        await self._connection.execute(
+            insert(login_challenges).values(id=id, answer_hash=answer_hash, expires_at=expires_at)
+        )
+
+    async def take(self, id: UUID, now: datetime) -> bytes | None:
+        row = (
+            await self._connection.execute(
+                update(login_challenges)
+                .where(
+                    login_challenges.c.id == id,
+                    login_challenges.c.used_at.is_(None),
+                    login_challenges.c.expires_at > now,
+                )
+                .values(used_at=now)
+                .returning(login_challenges.c.answer_hash)
+            )
+        ).first()
+        return None if row is None else bytes(row.answer_hash)
+
+
+class OutboxNotifier:
+    """The sandbox notifier: messages land in ``outbox_messages`` with the transaction."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def notify(
+        self, channel: str, recipient: str, template: str, body: str, now: datetime
+    ) -> None:
+        await self._connection.execute(
+            insert(outbox_messages).values(
+                id=new_id(),
+                channel=channel,
+                recipient=recipient,
+                template=template,
+                body=body,
+                created_at=now,
+            )
+        )

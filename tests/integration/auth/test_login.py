@@ -1,0 +1,207 @@
+"""Signing in (SEC-01…SEC-03, SEC-05, SEC-09) on real PostgreSQL: no oracles, a challenge
+after the 2nd failure, a lock at exactly the N-th, growing lock periods, IP throttling,
+notifications, rotating refresh tokens with reuse detection, logout."""
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from src.adapters.postgres.tables import outbox_messages
+from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
+from src.auth.service import Answer, Identity
+from src.auth.sessions import Client
+from src.domain.shared.errors import DomainError
+from src.domain.shared.pagination import PageRequest
+from tests.conftest import FixedClock
+from tests.integration.auth.conftest import ANSWER, PASSWORD, MakeAccount
+
+HOME = Client("198.51.100.7", "pytest")
+
+
+async def fail(
+    identity: Identity, login: str = "wangfang", client: Client = HOME, **kw: object
+) -> str:
+    with pytest.raises(DomainError) as caught:
+        await identity.login(login, "Wrong-Pass-123", kw.get("answer"), client)  # type: ignore[arg-type]
+    return caught.value.code
+
+
+async def solved(identity: Identity) -> Answer:
+    return Answer((await identity.issue_challenge()).id, ANSWER.lower())
+
+
+async def test_sec_09_a_good_password_signs_in_and_logs_it(
+    identity: Identity, make_account: MakeAccount
+) -> None:
+    account = await make_account()
+    signed_in = await identity.login("  WangFang ", PASSWORD, None, HOME)
+    principal = identity.tokens.verify(signed_in.access_token, identity.clock.now())
+    assert principal.account_id == account.id
+    assert principal.amr == ("pwd",)
+    log = await identity.login_log(
+        principal,
+        PageRequest(),
+    )
+    assert [(e.result, e.ip) for e in log.items] == [("ok", HOME.ip)]
+
+
+async def test_sec_02_unknown_wrong_and_locked_give_the_same_answer(
+    identity: Identity, make_account: MakeAccount
+) -> None:
+    await make_account()
+    assert await fail(identity, "nobody") == "INVALID_CREDENTIALS"
+    assert await fail(identity) == "INVALID_CREDENTIALS"
+
+
+async def test_sec_02_after_two_failures_the_next_attempt_needs_a_solved_challenge(
+    identity: Identity, make_account: MakeAccount
+) -> None:
+    await make_account()
+    for _ in range(2):
+        assert await fail(identity) == "INVALID_CREDENTIALS"
+    assert await fail(identity) == "CHALLENGE_REQUIRED"
+    with pytest.raises(DomainError) as wrong_answer:
+        challenge = await identity.issue_challenge()
+        await identity.login("wangfang", PASSWORD, Answer(challenge.id, "WRONG"), HOME)
+    assert wrong_answer.value.code == "CHALLENGE_REQUIRED"
+    answer = await solved(identity)
+    await identity.login("wangfang", PASSWORD, answer, HOME)
+    with pytest.raises(DomainError) as reused:
+        await identity.login("wangfang", "Wrong-Pass-123", answer, HOME)
+    assert reused.value.code == "INVALID_CREDENTIALS"  # counter was reset by the success
+
+
+async def test_sec_02_unknown_logins_also_demand_the_challenge(identity: Identity) -> None:
+    """Otherwise the challenge itself would tell which logins exist."""
+    for _ in range(2):
+        await fail(identity, "ghost")
+    assert await fail(identity, "ghost") == "CHALLENGE_REQUIRED"
+
+
+async def test_sec_03_fifth_failure_locks_and_even_the_right_password_is_refused(
+    identity: Identity, make_account: MakeAccount, clock: FixedClock
+) -> None:
+    await make_account(phone="13812345678")
+    for _ in range(5):
+        await fail(identity, answer=await solved(identity))
+    with pytest.raises(DomainError) as locked:
+        await identity.login("wangfang", PASSWORD, await solved(identity), HOME)
+    assert locked.value.code == "INVALID_CREDENTIALS"
+    clock.advance(minutes=16)
+    await identity.login("wangfang", PASSWORD, await solved(identity), HOME)
+
+
+async def test_sec_03_lock_periods_grow_on_repeat(
+    identity: Identity, make_account: MakeAccount, clock: FixedClock
+) -> None:
+    await make_account()
+    for _ in range(5):
+        await fail(identity, answer=await solved(identity))
+    clock.advance(minutes=16)
+    for _ in range(5):
+        await fail(identity, answer=await solved(identity))
+    clock.advance(minutes=16)  # the second lock lasts 30 minutes
+    with pytest.raises(DomainError):
+        await identity.login("wangfang", PASSWORD, await solved(identity), HOME)
+    clock.advance(minutes=15)
+    await identity.login("wangfang", PASSWORD, await solved(identity), HOME)
+
+
+async def test_sec_03_concurrent_wrong_passwords_lock_at_exactly_n(
+    identity: Identity,
+    make_account: MakeAccount,
+    unit_of_work: Callable[[], PostgresUnitOfWork],
+    db: AsyncEngine,
+) -> None:
+    await make_account(phone="13812345678")
+    answers = [await solved(identity) for _ in range(12)]
+    codes = await asyncio.gather(
+        *(
+            fail(identity, client=Client(f"203.0.113.{i}", "bot"), answer=a)
+            for i, a in enumerate(answers)
+        )
+    )
+    assert set(codes) == {"INVALID_CREDENTIALS"}
+    async with unit_of_work() as uow:
+        guard = await uow.guards.lock("login:wangfang")
+        log = await uow.login_log.page(
+            (await uow.accounts.by_login("wangfang")).id,  # type: ignore[union-attr]
+            PageRequest(first=50),
+        )
+    results = [e.result for e in reversed(log.items)]
+    assert results[:4] == ["failed"] * 4
+    assert results[4] == "locked"
+    assert results[5:] == ["locked"] * 7
+    assert guard.lockouts == 1
+    async with db.connect() as connection:
+        sent = (await connection.execute(select(outbox_messages.c.template))).scalars().all()
+    assert sent == ["account_locked"]  # SEC-05: told once
+
+
+async def test_a_source_ip_with_too_many_failures_is_throttled(
+    identity: Identity, make_account: MakeAccount
+) -> None:
+    await make_account()
+    logins = [f"user{i}" for i in range(30)]
+    for name in logins:
+        await fail(identity, name)
+    assert await fail(identity, "someone-else") == "LOGIN_THROTTLED"
+    other = Client("192.0.2.1", "pytest")
+    await identity.login("wangfang", PASSWORD, None, other)
+
+
+async def test_sec_09_refresh_rotates_and_reuse_revokes_the_family(
+    identity: Identity, make_account: MakeAccount
+) -> None:
+    await make_account()
+    first = await identity.login("wangfang", PASSWORD, None, HOME)
+    second = await identity.refresh(first.refresh_token)
+    assert second.refresh_token != first.refresh_token
+    third = await identity.refresh(second.refresh_token)
+    with pytest.raises(DomainError) as replay:
+        await identity.refresh(first.refresh_token)
+    assert replay.value.code == "REFRESH_TOKEN_REUSED"
+    with pytest.raises(DomainError) as family:
+        await identity.refresh(third.refresh_token)
+    assert family.value.code == "UNAUTHENTICATED"
+    assert not await identity.is_session_active(first.session.id)
+
+
+async def test_concurrent_refreshes_of_one_token_leave_no_usable_session(
+    identity: Identity, make_account: MakeAccount
+) -> None:
+    await make_account()
+    signed_in = await identity.login("wangfang", PASSWORD, None, HOME)
+    results = await asyncio.gather(
+        *(identity.refresh(signed_in.refresh_token) for _ in range(4)), return_exceptions=True
+    )
+    assert sum(not isinstance(r, BaseException) for r in results) == 1
+    assert {getattr(r, "code", None) for r in results if isinstance(r, BaseException)} == {
+        "REFRESH_TOKEN_REUSED"
+    }
+    assert not await identity.is_session_active(signed_in.session.id)
+
+
+async def test_sec_09_logout_ends_the_session(
+    identity: Identity, make_account: MakeAccount
+) -> None:
+    await make_account()
+    signed_in = await identity.login("wangfang", PASSWORD, None, HOME)
+    principal = identity.tokens.verify(signed_in.access_token, identity.clock.now())
+    await identity.logout(principal)
+    assert not await identity.is_session_active(signed_in.session.id)
+    with pytest.raises(DomainError):
+        await identity.refresh(signed_in.refresh_token)
+
+
+async def test_sec_05_unlock_by_secadmin_lifts_the_lock_and_tells_the_user(
+    identity: Identity, make_account: MakeAccount
+) -> None:
+    await make_account(phone="13812345678")
+    for _ in range(5):
+        await fail(identity, answer=await solved(identity))
+    await identity.unlock("wangfang")
+    await identity.login("wangfang", PASSWORD, None, HOME)
