@@ -63,8 +63,8 @@ async def test_sec_02_after_two_failures_the_next_attempt_needs_a_solved_challen
     for _ in range(2):
         assert await fail(identity) == "INVALID_CREDENTIALS"
     assert await fail(identity) == "CHALLENGE_REQUIRED"
+    challenge = await identity.issue_challenge()
     with pytest.raises(DomainError) as wrong_answer:
-        challenge = await identity.issue_challenge()
         await identity.login("wangfang", PASSWORD, Answer(challenge.id, "WRONG"), HOME)
     assert wrong_answer.value.code == "CHALLENGE_REQUIRED"
     answer = await solved(identity)
