@@ -1,8 +1,10 @@
 """The composition root: builds the ASGI app from Settings and picks the adapters."""
 
 import contextlib
+import hashlib
+import hmac
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 from sqlalchemy import text
@@ -15,7 +17,11 @@ from starlette.routing import Mount, Route
 from .adapters.postgres.engine import create_engine
 from .adapters.postgres.migrate import current_revision, head_revision
 from .adapters.postgres.unit_of_work import PostgresUnitOfWork
+from .auth.challenges import Challenges
+from .auth.lockout import LockoutPolicy
+from .auth.passwords import Passwords
 from .auth.principal import Principal
+from .auth.service import Identity
 from .auth.tokens import AccessTokens, SigningKey
 from .domain.shared.clock import Clock, SystemClock
 from .graphql.authentication import bearer_authenticator
@@ -33,33 +39,66 @@ def request_id(request: Request) -> str:
     return str(request.scope["state"]["request_id"])
 
 
-def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
+def build_identity(
+    settings: Settings,
+    unit_of_work: Callable[[], PostgresUnitOfWork],
+    clock: Clock,
+    challenges: Challenges | None = None,
+) -> Identity:
+    active_key = settings.token_keys[0][1]
+    window = timedelta(minutes=settings.lockout_window_minutes)
+    return Identity(
+        unit_of_work=unit_of_work,
+        passwords=Passwords(),
+        tokens=AccessTokens(
+            tuple(SigningKey(kid, secret) for kid, secret in settings.token_keys),
+            timedelta(seconds=settings.access_token_seconds),
+        ),
+        challenges=challenges
+        or Challenges(hmac.new(active_key, b"login challenges", hashlib.sha256).digest()),
+        clock=clock,
+        account_lockout=LockoutPolicy(
+            max_failures=settings.lockout_max_failures,
+            window=window,
+            base_lock=timedelta(minutes=settings.lockout_minutes),
+        ),
+        ip_lockout=LockoutPolicy(
+            max_failures=settings.ip_max_failures, window=window, challenge_after=None
+        ),
+    )
+
+
+def create_app(
+    settings: Settings, clock: Clock | None = None, challenges: Challenges | None = None
+) -> Starlette:
     """The app for ``settings.database_url`` (which must be set: the CLI starts the embedded
-    server first when it is not)."""
+    server first when it is not). ``clock`` and ``challenges`` are for tests."""
     if settings.database_url is None:
         raise ValueError("create_app needs settings.database_url")
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     the_clock = clock or SystemClock()
 
-    tokens = AccessTokens(
-        tuple(SigningKey(kid, secret) for kid, secret in settings.token_keys),
-        timedelta(seconds=settings.access_token_seconds),
-    )
+    def unit_of_work() -> PostgresUnitOfWork:
+        return PostgresUnitOfWork(engine)
+
+    identity = build_identity(settings, unit_of_work, the_clock, challenges)
 
     def make_context(request: Request, principal: Principal) -> Context:
         return Context(
             request=request,
             request_id=request_id(request),
             principal=principal,
-            unit_of_work=lambda: PostgresUnitOfWork(engine),
+            unit_of_work=unit_of_work,
             clock=the_clock,
+            identity=identity,
         )
 
     graphql = GraphQLEndpoint(
         build_schema(),
         make_context,
         request_id,
-        bearer_authenticator(tokens, the_clock),
+        bearer_authenticator(identity.tokens, the_clock, identity.is_session_active),
+        the_clock,
         explorer=None if settings.is_production else explorer_page,
     )
 

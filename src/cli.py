@@ -32,15 +32,23 @@ def database(settings: Settings) -> Iterator[str]:
         yield url
 
 
-async def _seed(url: str) -> int:
+async def _seed(settings: Settings, url: str) -> int:
     from .adapters.postgres.engine import create_engine
     from .adapters.postgres.unit_of_work import PostgresUnitOfWork
-    from .demo import seed_demo
+    from .app import build_identity
+    from .demo import seed_demo, seed_demo_accounts
     from .domain.shared.clock import SystemClock
 
     engine = create_engine(url, pool_size=2)
+
+    def unit_of_work() -> PostgresUnitOfWork:
+        return PostgresUnitOfWork(engine)
+
+    clock = SystemClock()
     try:
-        return await seed_demo(lambda: PostgresUnitOfWork(engine), SystemClock())
+        parties = await seed_demo(unit_of_work, clock)
+        identity = build_identity(settings, unit_of_work, clock)
+        return parties + await seed_demo_accounts(identity, unit_of_work)
     finally:
         await engine.dispose()
 
@@ -72,7 +80,7 @@ def serve(settings: Settings, migrate: bool | None, seed: bool | None) -> int:
         if migrate if migrate is not None else embedded:
             upgrade_to_head(url)
         if seed if seed is not None else embedded:
-            asyncio.run(_seed(url))
+            asyncio.run(_seed(settings, url))
         app = create_app(dataclasses.replace(settings, database_url=url))
         log.info("listening", extra={"url": f"http://{settings.host}:{settings.port}/graphql"})
         uvicorn.run(
@@ -124,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             upgrade_to_head(url)
             return 0
         if args.command == "seed-demo":
-            print(f"added {asyncio.run(_seed(url))} demo records")
+            print(f"added {asyncio.run(_seed(settings, url))} demo records")
             return 0
         return 0 if asyncio.run(_check(url)) else 1
 

@@ -6,14 +6,21 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
 
 from stdnum import luhn
 from stdnum.cn import ric, uscc
 
+from .auth.ports import IdentityUnitOfWork
+from .auth.roles import ENTERPRISE_STAFF, INSTITUTION_STAFF, Role
+from .auth.service import Identity
 from .domain.parties import service
 from .domain.parties.model import InstitutionKind
+from .domain.parties.ports import EnterpriseFilter, InstitutionFilter, WorkerFilter
 from .domain.shared.clock import Clock
 from .domain.shared.errors import AlreadyExists
+from .domain.shared.pagination import PageRequest
 from .domain.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -161,4 +168,64 @@ async def seed_demo(unit_of_work: Callable[[], UnitOfWork], clock: Clock) -> int
             lambda c=worker: service.register_worker(c, unit_of_work(), clock)  # type: ignore[misc]
         )
     log.info("demo data seeded", extra={"added": added})
+    return added
+
+
+DEMO_PASSWORD = "Kite#Harbor-2026"  # noqa: S105 - documented demo credential
+"""The password of every demo account (README: Demo accounts)."""
+
+
+class DemoUnitOfWork(UnitOfWork, IdentityUnitOfWork, Protocol):
+    pass
+
+
+async def _demo_links(uow: DemoUnitOfWork) -> dict[str, dict[str, UUID]]:
+    """The demo enterprise, institutions and worker that staff accounts belong to."""
+    enterprise = (await uow.enterprises.page(EnterpriseFilter(), PageRequest(first=1))).items
+    worker = (await uow.workers.page(WorkerFilter(), PageRequest(first=1))).items
+    links: dict[str, dict[str, UUID]] = {}
+    if enterprise:
+        links["enterprise"] = {"organisation_id": enterprise[0].id}
+    if worker:
+        links["worker"] = {"worker_id": worker[0].id}
+    for kind in InstitutionKind:
+        found = (
+            await uow.institutions.page(InstitutionFilter(kind=kind), PageRequest(first=1))
+        ).items
+        if found:
+            links[kind.value] = {"organisation_id": found[0].id}
+    return links
+
+
+def _link_of(role: Role) -> str | None:
+    """Which demo organisation (or worker) an account of ``role`` belongs to."""
+    if role is Role.WORKER or role in ENTERPRISE_STAFF:
+        return "worker" if role is Role.WORKER else "enterprise"
+    if role in INSTITUTION_STAFF:
+        return role.value.split("_")[0]  # bank, insurer, guarantor
+    return None
+
+
+async def seed_demo_accounts(identity: Identity, unit_of_work: Callable[[], DemoUnitOfWork]) -> int:
+    """One account per role, login = the role's name (plus ``secadmin2``, so that role grants
+    can be approved by a second security administrator)."""
+    async with unit_of_work() as uow:
+        links = await _demo_links(uow)
+    added = 0
+    people = [(role.value, role) for role in Role if role is not Role.PARTNER]
+    for serial, (login, role) in enumerate([*people, ("secadmin2", Role.SECADMIN)], start=1):
+        link = _link_of(role)
+        try:
+            await identity.open_account(
+                login,
+                f"Demo {login}",
+                DEMO_PASSWORD,
+                frozenset({role}),
+                phone=f"137{serial:08d}",
+                **(links.get(link, {}) if link else {}),
+            )
+        except AlreadyExists:
+            continue
+        added += 1
+    log.info("demo accounts seeded", extra={"added": added})
     return added

@@ -65,6 +65,13 @@ class Settings:
     token_keys: tuple[tuple[str, bytes], ...] = (DEVELOPMENT_KEY,)
     """Access-token signing keys, newest first (``FLEXFIN_TOKEN_KEYS``)."""
     access_token_seconds: int = 900
+    lockout_max_failures: int = 5
+    """SEC-03: consecutive failures within the window that lock an account."""
+    lockout_window_minutes: int = 15
+    lockout_minutes: int = 15
+    """The first lock's length; each repeat doubles it, up to a day."""
+    ip_max_failures: int = 30
+    """Failed sign-ins from one source IP within the window before it is throttled."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -84,6 +91,10 @@ class Settings:
             shutdown_grace_seconds=_int(env, "FLEXFIN_SHUTDOWN_GRACE_SECONDS", 10),
             token_keys=_keys(env, "FLEXFIN_TOKEN_KEYS", environment == "production"),
             access_token_seconds=_int(env, "FLEXFIN_ACCESS_TOKEN_SECONDS", 900),
+            lockout_max_failures=_int(env, "FLEXFIN_LOCKOUT_MAX_FAILURES", 5),
+            lockout_window_minutes=_int(env, "FLEXFIN_LOCKOUT_WINDOW_MINUTES", 15),
+            lockout_minutes=_int(env, "FLEXFIN_LOCKOUT_MINUTES", 15),
+            ip_max_failures=_int(env, "FLEXFIN_IP_MAX_FAILURES", 30),
         )
 
     @property

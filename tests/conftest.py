@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,9 +24,16 @@ from src.adapters.postgres.migrate import upgrade_to_head
 from src.adapters.postgres.tables import metadata
 from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from src.app import create_app
+from src.auth.accounts import Account
+from src.auth.challenges import Challenges
+from src.auth.roles import Role
+from src.auth.service import principal_of
+from src.auth.sessions import Client, Session
+from src.auth.tokens import AccessTokens, SigningKey
 from src.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
+CHALLENGE_ANSWER = "K7P3Q"
 
 
 class FixedClock:
@@ -119,18 +126,70 @@ def unit_of_work(db: AsyncEngine) -> Callable[[], PostgresUnitOfWork]:
     return lambda: PostgresUnitOfWork(db)
 
 
+SignIn = Callable[..., Awaitable[dict[str, str]]]
+
+
 @pytest.fixture
-async def api(
+def sign_in(unit_of_work: Callable[[], PostgresUnitOfWork], clock: FixedClock) -> SignIn:
+    """Headers of a signed-in account with ``roles`` (a real account and session row, a
+    token signed with the app's key), optionally with a fresh second factor (SEC-04)."""
+    tokens = AccessTokens(
+        tuple(SigningKey(kid, secret) for kid, secret in Settings().token_keys),
+        timedelta(minutes=15),
+    )
+
+    async def make(
+        *roles: Role,
+        stepped_up: bool = False,
+        organisation_id: uuid.UUID | None = None,
+        worker_id: uuid.UUID | None = None,
+    ) -> dict[str, str]:
+        now = clock.now()
+        account = Account.open(
+            f"user-{uuid.uuid4().hex[:10]}",
+            "Test user",
+            "$argon2id$unusable",
+            frozenset(roles),
+            now,
+            organisation_id=organisation_id,
+            worker_id=worker_id,
+        )
+        session = Session.start(
+            account.id, Client("127.0.0.1", "pytest"), now, now + timedelta(days=1)
+        )
+        if stepped_up:
+            session.step_up("totp", now)
+        async with unit_of_work() as uow:
+            await uow.accounts.add(account)
+            await uow.sessions.add(session)
+            await uow.commit()
+        return {"Authorization": f"Bearer {tokens.issue(principal_of(account, session), now)}"}
+
+    return make
+
+
+@pytest.fixture
+async def app_client(
     db: AsyncEngine, database_url: str, clock: FixedClock
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client for the app, in process."""
-    app = create_app(Settings(database_url=database_url, db_pool_size=2), clock=clock)
+    """An HTTP client for the app, in process, signed in as nobody."""
+    challenges = Challenges(b"c" * 32, answers=lambda: CHALLENGE_ANSWER)
+    app = create_app(
+        Settings(database_url=database_url, db_pool_size=2), clock=clock, challenges=challenges
+    )
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
     ):
         yield client
+
+
+@pytest.fixture
+async def api(app_client: httpx.AsyncClient, sign_in: SignIn) -> httpx.AsyncClient:
+    """The in-process client signed in as a platform operator with a fresh second factor."""
+    app_client.headers.update(await sign_in(Role.OPERATOR, stepped_up=True))
+    return app_client
 
 
 def _free_port() -> int:

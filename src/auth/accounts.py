@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import NewType
 from uuid import UUID
 
-from ..domain.shared.errors import DomainError
+from ..domain.shared.errors import AlreadyExists, DomainError
 from ..domain.shared.ids import new_id
 from .roles import Role
 
@@ -18,6 +18,12 @@ class InvalidCredentials(DomainError):
 
     code = "INVALID_CREDENTIALS"
     default_message = "the login or password is wrong, or the account is locked"
+
+
+class AccountExists(AlreadyExists):
+    code = "ACCOUNT_EXISTS"
+    default_message = "an account with this login exists"
+    default_field = "login"
 
 
 class Forbidden(DomainError):

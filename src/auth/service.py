@@ -8,12 +8,13 @@ from uuid import UUID
 from ..domain.shared.clock import Clock
 from ..domain.shared.errors import DomainError, NotFound
 from ..domain.shared.pagination import Page, PageRequest
-from .accounts import Account, AccountStatus, InvalidCredentials, normalised_login
+from .accounts import Account, AccountExists, AccountStatus, InvalidCredentials, normalised_login
 from .challenges import ChallengeRequired, Challenges, IssuedChallenge
 from .lockout import LockoutPolicy
-from .passwords import Passwords
+from .passwords import Passwords, check_strength
 from .ports import IdentityUnitOfWork
 from .principal import Principal
+from .roles import Role
 from .sessions import (
     Client,
     LoginEvent,
@@ -243,6 +244,36 @@ class Identity:
             account = await uow.accounts.get(_account_of(principal))
         if account is None:
             raise Unauthenticated()
+        return account
+
+    async def open_account(
+        self,
+        login: str,
+        display_name: str,
+        password: str,
+        roles: frozenset[Role],
+        *,
+        organisation_id: UUID | None = None,
+        worker_id: UUID | None = None,
+        phone: str | None = None,
+    ) -> Account:
+        """A new account; its password must pass the SEC-01 policy."""
+        check_strength(password, login=normalised_login(login))
+        account = Account.open(
+            login,
+            display_name,
+            self.passwords.hash(password),
+            roles,
+            self.clock.now(),
+            organisation_id=organisation_id,
+            worker_id=worker_id,
+            phone=phone,
+        )
+        async with self.unit_of_work() as uow:
+            if await uow.accounts.by_login(account.login) is not None:
+                raise AccountExists()
+            await uow.accounts.add(account)
+            await uow.commit()
         return account
 
     async def unlock(self, login: str) -> None:

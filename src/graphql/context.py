@@ -8,6 +8,7 @@ import strawberry
 from starlette.requests import Request
 
 from ..auth.principal import Principal
+from ..auth.service import Identity
 from ..domain.shared.clock import Clock
 from ..domain.unit_of_work import UnitOfWork
 
@@ -21,6 +22,7 @@ class Context:
     """A fresh unit of work: one per mutation, one per root query field (never shared between
     resolvers that run concurrently)."""
     clock: Clock
+    identity: Identity
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -49,7 +49,9 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
             {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
             "Internal server error",
         )
-    return _with_extensions(error, {"code": request_error_code(error)}, error.message)
+    extensions = dict(error.extensions or {})
+    extensions.setdefault("code", request_error_code(error))
+    return _with_extensions(error, extensions, error.message)
 
 
 def request_error_code(error: GraphQLError) -> str:

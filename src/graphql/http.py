@@ -30,7 +30,9 @@ from starlette.responses import Response
 
 from ..auth.principal import Principal
 from ..auth.tokens import Unauthenticated
+from ..domain.shared.clock import Clock
 from .errors import format_error
+from .permissions import denial_status, policy_rule
 from .schema import graphql_core_schema
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -141,7 +143,8 @@ class GraphQLEndpoint:
         schema: strawberry.Schema,
         make_context: Callable[[Request, Principal], Any],
         request_id: Callable[[Request], str],
-        authenticate: Callable[[Request], Principal],
+        authenticate: Callable[[Request], Awaitable[Principal]],
+        clock: Clock,
         explorer: Callable[[Request], Awaitable[Response]] | None = None,
         document_cache_size: int = 1024,
     ) -> None:
@@ -149,6 +152,7 @@ class GraphQLEndpoint:
         self._strawberry = schema
         self._make_context = make_context
         self._authenticate = authenticate
+        self._clock = clock
         self._request_id = request_id
         self._explorer = explorer
         self._document = lru_cache(maxsize=document_cache_size)(self._parse_and_validate)
@@ -197,7 +201,7 @@ class GraphQLEndpoint:
         except BadRequest as error:
             return self._bad_request(error, media_type, request)
         try:
-            principal = self._authenticate(request)
+            principal = await self._authenticate(request)
         except Unauthenticated as error:
             return self._bad_request(
                 BadRequest(
@@ -232,6 +236,10 @@ class GraphQLEndpoint:
                 media_type,
                 request,
             )
+        denied = validate(self._schema, document, [policy_rule(principal, self._clock.now())])
+        if denied:
+            refusals = [format_error(e, request_id) for e in denied]
+            return self._respond({"errors": refusals}, denial_status(denied), media_type)
         result = execute_document(
             self._schema,
             document,

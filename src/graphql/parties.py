@@ -11,10 +11,11 @@ from uuid import UUID
 
 import strawberry
 
+from ..auth.policy import row_scope
 from ..domain.parties import model, service
 from ..domain.parties.identifiers import CreditCode, IdNumber
 from ..domain.parties.ports import EnterpriseFilter, InstitutionFilter, WorkerFilter
-from ..domain.shared.errors import DomainError, checked
+from ..domain.shared.errors import DomainError, NotFound, checked
 from ..domain.unit_of_work import UnitOfWork
 from .context import Info
 from .relay import Connection, Node, global_id, page_request, parse_global_id
@@ -155,6 +156,7 @@ class PartiesQuery:
         where = where or EnterpriseFilterInput()
         condition = EnterpriseFilter(
             name_contains=where.name_contains,
+            only=row_scope(info.context.principal, "Enterprise").ids,
             status=where.status,
             credit_code=(
                 checked("where.credit_code", CreditCode, where.credit_code)
@@ -178,6 +180,7 @@ class PartiesQuery:
         where = where or WorkerFilterInput()
         condition = WorkerFilter(
             name_contains=where.name_contains,
+            only=row_scope(info.context.principal, "Worker").ids,
             id_number=(
                 checked("where.id_number", IdNumber, where.id_number) if where.id_number else None
             ),
@@ -196,7 +199,11 @@ class PartiesQuery:
     ) -> Connection[Institution]:
         request = page_request(first, after)
         where = where or InstitutionFilterInput()
-        condition = InstitutionFilter(name_contains=where.name_contains, kind=where.kind)
+        condition = InstitutionFilter(
+            name_contains=where.name_contains,
+            kind=where.kind,
+            only=row_scope(info.context.principal, "Institution").ids,
+        )
         async with info.context.unit_of_work() as uow:
             page = await uow.institutions.page(condition, request)
         return Connection[Institution].of(page, request, Institution.of, _key)
@@ -282,12 +289,21 @@ class RegisterInstitutionInput:
     phone: str
 
 
-def _enterprise_id(value: str) -> model.EnterpriseId:
-    return model.EnterpriseId(checked("id", parse_global_id, value, "Enterprise")[1])
+def _own(info: Info, type_name: str, value: str) -> UUID:
+    """The id inside a global id of ``type_name`` — if the caller's row scope includes it;
+    otherwise NOT_FOUND, as if it did not exist (CARD-3 row scoping)."""
+    _, id = checked("id", parse_global_id, value, type_name)
+    if not row_scope(info.context.principal, type_name).admits(id):
+        raise NotFound(f"there is no such {type_name.lower()}", field="id")
+    return id
 
 
-def _worker_id(value: str) -> model.WorkerId:
-    return model.WorkerId(checked("id", parse_global_id, value, "Worker")[1])
+def _enterprise_id(info: Info, value: str) -> model.EnterpriseId:
+    return model.EnterpriseId(_own(info, "Enterprise", value))
+
+
+def _worker_id(info: Info, value: str) -> model.WorkerId:
+    return model.WorkerId(_own(info, "Worker", value))
 
 
 @strawberry.type
@@ -313,7 +329,9 @@ class PartiesMutation:
         with reported_under("input"):
             return Enterprise.of(
                 await service.change_enterprise_profile(
-                    _enterprise_id(input.id), input.profile.command(), info.context.unit_of_work()
+                    _enterprise_id(info, input.id),
+                    input.profile.command(),
+                    info.context.unit_of_work(),
                 )
             )
 
@@ -324,7 +342,7 @@ class PartiesMutation:
         with reported_under("input"):
             return Enterprise.of(
                 await service.change_enterprise_paying_account(
-                    _enterprise_id(input.id),
+                    _enterprise_id(info, input.id),
                     input.paying_account.bank_name,
                     input.paying_account.account_number,
                     info.context.unit_of_work(),
@@ -337,7 +355,7 @@ class PartiesMutation:
             ctx = info.context
             return Enterprise.of(
                 await service.close_enterprise(
-                    _enterprise_id(input.id), input.reason, ctx.unit_of_work(), ctx.clock
+                    _enterprise_id(info, input.id), input.reason, ctx.unit_of_work(), ctx.clock
                 )
             )
 
@@ -359,7 +377,10 @@ class PartiesMutation:
         with reported_under("input"):
             return Worker.of(
                 await service.change_worker_contact(
-                    _worker_id(input.id), input.phone, input.address, info.context.unit_of_work()
+                    _worker_id(info, input.id),
+                    input.phone,
+                    input.address,
+                    info.context.unit_of_work(),
                 )
             )
 
@@ -368,7 +389,7 @@ class PartiesMutation:
         with reported_under("input"):
             return Worker.of(
                 await service.change_worker_bank_card(
-                    _worker_id(input.id), input.bank_card, info.context.unit_of_work()
+                    _worker_id(info, input.id), input.bank_card, info.context.unit_of_work()
                 )
             )
 

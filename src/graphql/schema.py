@@ -7,8 +7,10 @@ from uuid import UUID
 import strawberry
 from graphql import GraphQLSchema
 
+from ..auth.policy import row_scope
 from ..domain.shared.errors import InvalidInput, checked
 from .context import Info
+from .identity import IdentityMutation, IdentityQuery
 from .parties import NODE_LOADERS, PartiesMutation, PartiesQuery
 from .relay import Node, global_id, parse_global_id
 
@@ -23,12 +25,14 @@ async def _load_nodes(info: Info, parsed: list[tuple[str, UUID]]) -> list[Node |
     found: dict[str, Node] = {}
     async with info.context.unit_of_work() as uow:
         for type_name, uuids in wanted.items():
-            found.update((node.id, node) for node in await NODE_LOADERS[type_name](uow, uuids))
+            scope = row_scope(info.context.principal, type_name)
+            visible = [uuid for uuid in uuids if scope.admits(uuid)]
+            found.update((node.id, node) for node in await NODE_LOADERS[type_name](uow, visible))
     return [found.get(global_id(type_name, uuid)) for type_name, uuid in parsed]
 
 
 @strawberry.type
-class Query(PartiesQuery):
+class Query(PartiesQuery, IdentityQuery):
     @strawberry.field(description="Any object by its global id; null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return (await _load_nodes(info, [checked("id", parse_global_id, id, *NODE_LOADERS)]))[0]
@@ -44,7 +48,7 @@ class Query(PartiesQuery):
 
 
 @strawberry.type
-class Mutation(PartiesMutation):
+class Mutation(PartiesMutation, IdentityMutation):
     pass
 
 

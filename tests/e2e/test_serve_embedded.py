@@ -10,8 +10,13 @@ from pathlib import Path
 
 import httpx
 
+from src.demo import DEMO_PASSWORD
 from tests.conftest import ROOT, _free_port
 
+LOGIN = (
+    f'mutation {{ login(input: {{login: "operator", password: "{DEMO_PASSWORD}"}}) '
+    "{ accessToken } }"
+)
 QUERY = """{ __typename
   enterprises(first: 100) { nodes { name creditCode } }
   workers(first: 100) { nodes { name idNumber } }
@@ -40,7 +45,11 @@ def test_serve_without_database_url_runs_the_demo_on_embedded_postgres(tmp_path:
     process = subprocess.Popen([sys.executable, "-m", "src.cli", "serve"], cwd=ROOT, env=env)
     try:
         wait_ready(base, process)
-        data = httpx.post(f"{base}/graphql", json={"query": QUERY}, timeout=10).json()["data"]
+        token = httpx.post(f"{base}/graphql", json={"query": LOGIN}, timeout=10).json()
+        headers = {"Authorization": f"Bearer {token['data']['login']['accessToken']}"}
+        data = httpx.post(
+            f"{base}/graphql", json={"query": QUERY}, headers=headers, timeout=10
+        ).json()["data"]
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=60)

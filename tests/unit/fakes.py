@@ -32,7 +32,12 @@ class FakeRepository(Generic[E]):
 
     async def page(self, where: Any, request: PageRequest) -> Page[E]:
         found = sorted(
-            (e for e in self._rows.values() if self._matches(e, where)), key=lambda e: e.id
+            (
+                e
+                for e in self._rows.values()
+                if self._matches(e, where) and (where.only is None or e.id in where.only)
+            ),
+            key=lambda e: e.id,
         )
         if request.after is not None:
             found = [e for e in found if e.id > request.after]

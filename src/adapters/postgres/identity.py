@@ -3,6 +3,7 @@ the notification outbox (the sandbox notifier)."""
 
 from collections.abc import Sequence
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 from uuid import UUID
 
@@ -10,7 +11,7 @@ from sqlalchemy import ColumnElement, Row, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ...auth.accounts import Account, AccountId, AccountStatus
+from ...auth.accounts import Account, AccountExists, AccountId, AccountStatus
 from ...auth.lockout import Guard
 from ...auth.roles import Role
 from ...auth.sessions import LoginEvent, RefreshTokenRecord, Session, SessionId
@@ -30,6 +31,7 @@ from .tables import (
 
 class PostgresAccountRepository(TableRepository[Account, None]):
     table = accounts
+    unique_violations = MappingProxyType({"uq_accounts_login": AccountExists})
 
     def to_row(self, entity: Account) -> dict[str, Any]:
         return {

@@ -69,11 +69,6 @@ class PostgresEnterpriseRepository(TableRepository[Enterprise, EnterpriseFilter]
     def conditions(self, where: EnterpriseFilter) -> Sequence[ColumnElement[bool]]:
         c = self.table.c
         return [
-            *(
-                [c.name.icontains(where.name_contains, autoescape=True)]
-                if where.name_contains
-                else []
-            ),
             *([c.status == where.status.value] if where.status else []),
             *([c.credit_code == where.credit_code.value] if where.credit_code else []),
         ]
@@ -111,11 +106,6 @@ class PostgresWorkerRepository(TableRepository[Worker, WorkerFilter]):
     def conditions(self, where: WorkerFilter) -> Sequence[ColumnElement[bool]]:
         c = self.table.c
         return [
-            *(
-                [c.name.icontains(where.name_contains, autoescape=True)]
-                if where.name_contains
-                else []
-            ),
             *([c.id_number == where.id_number.value] if where.id_number else []),
         ]
 
@@ -154,11 +144,6 @@ class PostgresInstitutionRepository(TableRepository[Institution, InstitutionFilt
     def conditions(self, where: InstitutionFilter) -> Sequence[ColumnElement[bool]]:
         c = self.table.c
         return [
-            *(
-                [c.name.icontains(where.name_contains, autoescape=True)]
-                if where.name_contains
-                else []
-            ),
             *([c.kind == where.kind.value] if where.kind else []),
         ]
 

@@ -62,8 +62,18 @@ class TableRepository(Generic[E, F]):
             update(self.table).where(self.table.c.id == row.pop("id")).values(row)
         )
 
+    def _shared_conditions(self, where: F) -> list[ColumnElement[bool]]:
+        """``name_contains`` (literal, case-insensitive) and ``only`` (a row scope), for the
+        filters that have them."""
+        conditions = []
+        if name := getattr(where, "name_contains", None):
+            conditions.append(self.table.c.name.icontains(name, autoescape=True))
+        if (only := getattr(where, "only", None)) is not None:
+            conditions.append(self.table.c.id.in_(only))
+        return conditions
+
     async def page(self, where: F, request: PageRequest) -> Page[E]:
-        query = select(self.table).where(*self.conditions(where))
+        query = select(self.table).where(*self._shared_conditions(where), *self.conditions(where))
         if request.after is not None:
             query = query.where(self.table.c.id > request.after)
         rows = (

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from typing import Protocol
+from uuid import UUID
 
 from ..shared.pagination import Page, PageRequest
 from .identifiers import CreditCode, IdNumber
@@ -20,6 +21,8 @@ from .model import (
 @dataclass(frozen=True, slots=True)
 class EnterpriseFilter:
     name_contains: str | None = None
+    only: frozenset[UUID] | None = None
+    """A row scope: only these ids (None: no limit)."""
     status: EnterpriseStatus | None = None
     credit_code: CreditCode | None = None
 
@@ -27,12 +30,14 @@ class EnterpriseFilter:
 @dataclass(frozen=True, slots=True)
 class WorkerFilter:
     name_contains: str | None = None
+    only: frozenset[UUID] | None = None
     id_number: IdNumber | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class InstitutionFilter:
     name_contains: str | None = None
+    only: frozenset[UUID] | None = None
     kind: InstitutionKind | None = None
 
 

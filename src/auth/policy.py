@@ -1,0 +1,135 @@
+"""The one permission policy (CARD-3, SEC-07): who may select each ``Type.field`` of the
+schema, which fields need a fresh second factor (SEC-04), and which rows each role sees.
+
+Default deny: a field with no entry is refused to everyone (a test fails when the schema has
+a field this table does not cover). ``Type.*`` covers every field of a type not listed one by
+one. Read-only roles (tax authority, regulator) appear in no mutation entry (tested)."""
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from types import MappingProxyType
+from uuid import UUID
+
+from .principal import Principal
+from .roles import ENTERPRISE_STAFF, INSTITUTION_STAFF, PLATFORM_STAFF, Role
+
+STEP_UP_MAX_AGE = timedelta(minutes=5)
+STEP_UP_METHODS = ("totp", "sms", "transaction_password")
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    roles: frozenset[Role] = frozenset()
+    public: bool = False
+    """Anyone, signed in or not (signing in itself, for instance)."""
+    step_up: bool = False
+    """SEC-04: the caller must have proven a second factor within ``STEP_UP_MAX_AGE``."""
+
+    def admits(self, principal: Principal) -> bool:
+        return self.public or bool(self.roles & principal.roles)
+
+
+SIGNED_IN = frozenset(Role)
+PEOPLE = SIGNED_IN - {Role.PARTNER}
+PARTIES_READERS = PLATFORM_STAFF | ENTERPRISE_STAFF | INSTITUTION_STAFF | {Role.TAX_AUTHORITY}
+WORKER_READERS = PLATFORM_STAFF | {Role.TAX_AUTHORITY, Role.WORKER}
+INSTITUTION_READERS = PLATFORM_STAFF | ENTERPRISE_STAFF | INSTITUTION_STAFF
+ENTERPRISE_ADMINS = frozenset({Role.OPERATOR, Role.ENTERPRISE_ADMIN})
+WORKER_SELF_SERVICE = frozenset({Role.OPERATOR, Role.WORKER})
+
+_POLICY: dict[str, Access] = {
+    # --- Relay plumbing: a page is readable by whoever may read its nodes ---
+    "Query.node": Access(SIGNED_IN),
+    "Query.nodes": Access(SIGNED_IN),
+    "Node.id": Access(SIGNED_IN),
+    "PageInfo.*": Access(SIGNED_IN),
+    # --- parties (PARTY-01, PARTY-03, PARTY-05) ---
+    "Query.enterprises": Access(PARTIES_READERS),
+    "EnterpriseConnection.*": Access(PARTIES_READERS),
+    "EnterpriseEdge.*": Access(PARTIES_READERS),
+    "Enterprise.*": Access(PARTIES_READERS),
+    "BankAccount.*": Access(PARTIES_READERS),
+    "Query.workers": Access(WORKER_READERS),
+    "WorkerConnection.*": Access(WORKER_READERS),
+    "WorkerEdge.*": Access(WORKER_READERS),
+    "Worker.*": Access(WORKER_READERS),
+    "Query.institutions": Access(INSTITUTION_READERS),
+    "InstitutionConnection.*": Access(INSTITUTION_READERS),
+    "InstitutionEdge.*": Access(INSTITUTION_READERS),
+    "Institution.*": Access(INSTITUTION_READERS),
+    "Mutation.onboardEnterprise": Access(frozenset({Role.OPERATOR})),
+    "Mutation.changeEnterpriseProfile": Access(ENTERPRISE_ADMINS),
+    "Mutation.changeEnterprisePayingAccount": Access(ENTERPRISE_ADMINS, step_up=True),
+    "Mutation.closeEnterprise": Access(ENTERPRISE_ADMINS, step_up=True),
+    "Mutation.registerWorker": Access(frozenset({Role.OPERATOR}) | ENTERPRISE_STAFF),
+    "Mutation.changeWorkerContact": Access(WORKER_SELF_SERVICE),
+    "Mutation.changeWorkerBankCard": Access(WORKER_SELF_SERVICE, step_up=True),
+    "Mutation.registerInstitution": Access(frozenset({Role.OPERATOR})),
+    # --- identity and access (SEC-01…SEC-09) ---
+    "Mutation.loginChallenge": Access(public=True),
+    "LoginChallenge.*": Access(public=True),
+    "Mutation.login": Access(public=True),
+    "Mutation.refreshSession": Access(public=True),
+    "AuthPayload.*": Access(public=True),
+    "Mutation.logout": Access(SIGNED_IN),
+    "Mutation.revokeSession": Access(PEOPLE),
+    "Query.me": Access(SIGNED_IN),
+    "Me.*": Access(public=True),  # reached by signing in (AuthPayload.me) or by Query.me
+    "Query.mySessions": Access(PEOPLE),
+    "SessionInfo.*": Access(PEOPLE),
+    "Query.myLoginLog": Access(PEOPLE),
+    "LoginEventConnection.*": Access(PEOPLE),
+    "LoginEventEdge.*": Access(PEOPLE),
+    "LoginEvent.*": Access(PEOPLE),
+    "Mutation.unlockAccount": Access(frozenset({Role.SECADMIN})),
+}
+POLICY: Mapping[str, Access] = MappingProxyType(_POLICY)
+
+
+def access_for(type_name: str, field_name: str) -> Access | None:
+    return POLICY.get(f"{type_name}.{field_name}") or POLICY.get(f"{type_name}.*")
+
+
+class Rows(enum.Enum):
+    ALL = "all"
+    OWN_ORGANISATION = "own_organisation"
+    SELF = "self"
+
+
+_ROWS: dict[str, dict[Role, Rows]] = {
+    "Enterprise": {
+        **dict.fromkeys(PLATFORM_STAFF | INSTITUTION_STAFF | {Role.TAX_AUTHORITY}, Rows.ALL),
+        **dict.fromkeys(ENTERPRISE_STAFF, Rows.OWN_ORGANISATION),
+    },
+    "Worker": {
+        **dict.fromkeys(PLATFORM_STAFF | {Role.TAX_AUTHORITY}, Rows.ALL),
+        Role.WORKER: Rows.SELF,
+    },
+    "Institution": dict.fromkeys(INSTITUTION_READERS, Rows.ALL),
+}
+ROWS: Mapping[str, Mapping[Role, Rows]] = MappingProxyType(_ROWS)
+
+
+@dataclass(frozen=True, slots=True)
+class RowScope:
+    """The rows of one type a principal may see: all of them, or only ``ids``."""
+
+    ids: frozenset[UUID] | None
+
+    def admits(self, id: UUID) -> bool:
+        return self.ids is None or id in self.ids
+
+
+def row_scope(principal: Principal, type_name: str) -> RowScope:
+    """The union of what the principal's roles see of ``type_name``'s rows."""
+    kinds = {ROWS.get(type_name, {}).get(role) for role in principal.roles}
+    if Rows.ALL in kinds:
+        return RowScope(None)
+    ids: set[UUID] = set()
+    if Rows.OWN_ORGANISATION in kinds and principal.organisation_id is not None:
+        ids.add(principal.organisation_id)
+    if Rows.SELF in kinds and principal.worker_id is not None:
+        ids.add(principal.worker_id)
+    return RowScope(frozenset(ids))

@@ -1,0 +1,206 @@
+"""GraphQL for signing in and out, sessions and the login log (SEC-01…SEC-09)."""
+
+from datetime import datetime
+from typing import Self
+from uuid import UUID
+
+import strawberry
+
+from ..auth import service
+from ..auth.accounts import Account
+from ..auth.sessions import Client, Session
+from ..auth.sessions import LoginEvent as LoginEventRecord
+from ..domain.shared.errors import checked
+from .context import Info
+from .relay import Connection, Node, global_id, page_request, parse_global_id
+
+
+def client_of(info: Info) -> Client:
+    request = info.context.request
+    host = request.client.host if request.client else "unknown"
+    return Client(host, request.headers.get("user-agent", "")[:500])
+
+
+@strawberry.type(description="An image challenge to solve before the next sign-in (SEC-02).")
+class LoginChallenge:
+    id: strawberry.ID
+    image: str = strawberry.field(description="A PNG data URI to show the user.")
+    expires_at: datetime
+
+
+@strawberry.type(description="The signed-in account.")
+class Me:
+    id: strawberry.ID
+    login: str
+    display_name: str
+    roles: list[str]
+    organisation_id: strawberry.ID | None
+    second_factors: list[str] = strawberry.field(
+        description="Step-up methods this account can use: totp, sms, transaction_password."
+    )
+
+    @classmethod
+    def of(cls, account: Account) -> Self:
+        return cls(
+            id=strawberry.ID(str(account.id)),
+            login=account.login,
+            display_name=account.display_name,
+            roles=sorted(account.roles),
+            organisation_id=strawberry.ID(str(account.organisation_id))
+            if account.organisation_id
+            else None,
+            second_factors=list(account.second_factors),
+        )
+
+
+@strawberry.type(description="Tokens for a session: send the access token as a Bearer token.")
+class AuthPayload:
+    access_token: str
+    refresh_token: str
+    token_type: str
+    expires_in: int
+    me: Me
+
+    @classmethod
+    def of(cls, signed_in: service.SignedIn) -> Self:
+        return cls(
+            access_token=signed_in.access_token,
+            refresh_token=signed_in.refresh_token,
+            token_type="Bearer",  # noqa: S106 - the OAuth token type, not a secret
+            expires_in=signed_in.expires_in,
+            me=Me.of(signed_in.account),
+        )
+
+
+@strawberry.type(description="One signed-in device of yours (SEC-09).")
+class SessionInfo:
+    id: strawberry.ID
+    created_at: datetime
+    last_seen_at: datetime
+    ip: str
+    user_agent: str
+    current: bool
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, session: Session, current: UUID | None) -> Self:
+        return cls(
+            id=global_id("Session", session.id),
+            created_at=session.created_at,
+            last_seen_at=session.last_seen_at,
+            ip=session.ip,
+            user_agent=session.user_agent,
+            current=session.id == current,
+            revoked_at=session.revoked_at,
+        )
+
+
+@strawberry.type(description="One sign-in attempt on your account (SEC-09).")
+class LoginEvent(Node):
+    occurred_at: datetime
+    ip: str
+    user_agent: str
+    result: str
+
+    @classmethod
+    def of(cls, event: LoginEventRecord) -> Self:
+        return cls(
+            id=global_id("LoginEvent", event.id),
+            occurred_at=event.occurred_at,
+            ip=event.ip,
+            user_agent=event.user_agent,
+            result=event.result,
+        )
+
+
+@strawberry.input
+class LoginInput:
+    login: str
+    password: str
+    challenge_id: strawberry.ID | None = None
+    challenge_answer: str | None = None
+
+
+@strawberry.input
+class RefreshSessionInput:
+    refresh_token: str
+
+
+@strawberry.input
+class RevokeSessionInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class UnlockAccountInput:
+    login: str
+
+
+def _answer(input: LoginInput) -> service.Answer | None:
+    if input.challenge_id is None or input.challenge_answer is None:
+        return None
+    try:
+        return service.Answer(UUID(input.challenge_id), input.challenge_answer)
+    except ValueError:
+        return None
+
+
+@strawberry.type
+class IdentityQuery:
+    @strawberry.field(description="The signed-in account.")
+    async def me(self, info: Info) -> Me:
+        return Me.of(await info.context.identity.account(info.context.principal))
+
+    @strawberry.field(description="Your sessions, newest first.")
+    async def my_sessions(self, info: Info) -> list[SessionInfo]:
+        principal = info.context.principal
+        sessions = await info.context.identity.sessions_of(principal)
+        return [SessionInfo.of(s, principal.session_id) for s in sessions]
+
+    @strawberry.field(description="Your login log, newest first (SEC-09).")
+    async def my_login_log(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[LoginEvent]:
+        request = page_request(first, after)
+        page = await info.context.identity.login_log(info.context.principal, request)
+        return Connection[LoginEvent].of(page, request, LoginEvent.of, lambda e: e.id)
+
+
+@strawberry.type
+class IdentityMutation:
+    @strawberry.mutation(description="A challenge for the next sign-in, after two failures.")
+    async def login_challenge(self, info: Info) -> LoginChallenge:
+        challenge = await info.context.identity.issue_challenge()
+        return LoginChallenge(
+            id=strawberry.ID(str(challenge.id)),
+            image=challenge.image_data_uri,
+            expires_at=challenge.expires_at,
+        )
+
+    @strawberry.mutation(description="Sign in with a password (SEC-01…SEC-03).")
+    async def login(self, info: Info, input: LoginInput) -> AuthPayload:
+        signed_in = await info.context.identity.login(
+            input.login, input.password, _answer(input), client_of(info)
+        )
+        return AuthPayload.of(signed_in)
+
+    @strawberry.mutation(description="Trade a refresh token for new tokens (it rotates).")
+    async def refresh_session(self, info: Info, input: RefreshSessionInput) -> AuthPayload:
+        return AuthPayload.of(await info.context.identity.refresh(input.refresh_token))
+
+    @strawberry.mutation(description="End this session (SEC-09).")
+    async def logout(self, info: Info) -> bool:
+        await info.context.identity.logout(info.context.principal)
+        return True
+
+    @strawberry.mutation(description="End one of your sessions, e.g. a lost phone's.")
+    async def revoke_session(self, info: Info, input: RevokeSessionInput) -> SessionInfo:
+        _, id = checked("input.id", parse_global_id, input.id, "Session")
+        principal = info.context.principal
+        session = await info.context.identity.revoke_session(principal, id)
+        return SessionInfo.of(session, principal.session_id)
+
+    @strawberry.mutation(description="Lift a lockout (secadmin; the user is notified).")
+    async def unlock_account(self, info: Info, input: UnlockAccountInput) -> bool:
+        await info.context.identity.unlock(input.login)
+        return True
