@@ -24,6 +24,7 @@ from .auth.principal import Principal
 from .auth.service import Identity
 from .auth.tokens import AccessTokens, SigningKey
 from .domain.shared.clock import Clock, SystemClock
+from .domain.shared.errors import DomainError
 from .graphql.authentication import bearer_authenticator
 from .graphql.context import Context
 from .graphql.explorer import ASSETS_URL, assets_app, explorer_page
@@ -93,14 +94,27 @@ def create_app(
             identity=identity,
         )
 
+    authenticate = bearer_authenticator(identity.tokens, the_clock, identity.is_session_active)
     graphql = GraphQLEndpoint(
         build_schema(),
         make_context,
         request_id,
-        bearer_authenticator(identity.tokens, the_clock, identity.is_session_active),
+        authenticate,
         the_clock,
         explorer=None if settings.is_production else explorer_page,
     )
+
+    async def logout(request: Request) -> Response:
+        """SEC-09 sign-out outside GraphQL, for every role (read-only roles run no mutation)."""
+        try:
+            await identity.logout(await authenticate(request))
+        except DomainError as error:
+            return JSONResponse(
+                {"errors": [{"message": error.message, "extensions": {"code": error.code}}]},
+                401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return Response(status_code=204)
 
     async def healthz(request: Request) -> Response:
         """The process is alive and serving."""
@@ -153,6 +167,7 @@ def create_app(
     return Starlette(
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+            Route("/logout", logout, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Mount(ASSETS_URL, assets_app()),

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from uuid import UUID
 
 from .principal import Principal
-from .roles import ENTERPRISE_STAFF, INSTITUTION_STAFF, PLATFORM_STAFF, Role
+from .roles import ENTERPRISE_STAFF, INSTITUTION_STAFF, PLATFORM_STAFF, READ_ONLY, Role
 
 STEP_UP_MAX_AGE = timedelta(minutes=5)
 STEP_UP_METHODS = ("totp", "sms", "transaction_password")
@@ -33,6 +33,8 @@ class Access:
 
 SIGNED_IN = frozenset(Role)
 PEOPLE = SIGNED_IN - {Role.PARTNER}
+WRITERS = PEOPLE - READ_ONLY
+"""Read-only roles run no mutation at all; they sign out with ``POST /logout``."""
 PARTIES_READERS = PLATFORM_STAFF | ENTERPRISE_STAFF | INSTITUTION_STAFF | {Role.TAX_AUTHORITY}
 WORKER_READERS = PLATFORM_STAFF | {Role.TAX_AUTHORITY, Role.WORKER}
 INSTITUTION_READERS = PLATFORM_STAFF | ENTERPRISE_STAFF | INSTITUTION_STAFF
@@ -73,8 +75,8 @@ _POLICY: dict[str, Access] = {
     "Mutation.login": Access(public=True),
     "Mutation.refreshSession": Access(public=True),
     "AuthPayload.*": Access(public=True),
-    "Mutation.logout": Access(SIGNED_IN),
-    "Mutation.revokeSession": Access(PEOPLE),
+    "Mutation.logout": Access(WRITERS),
+    "Mutation.revokeSession": Access(WRITERS),
     "Query.me": Access(SIGNED_IN),
     "Me.*": Access(public=True),  # reached by signing in (AuthPayload.me) or by Query.me
     "Query.mySessions": Access(PEOPLE),

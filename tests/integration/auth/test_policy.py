@@ -1,0 +1,218 @@
+"""The policy table enforced (CARD-3, SEC-04, SEC-07, SEC-08): matrices generated from the
+schema, and the rules people rely on, through the real HTTP endpoint."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from graphql import GraphQLInterfaceType, GraphQLObjectType, parse, validate
+
+from src.auth.policy import POLICY, access_for
+from src.auth.principal import ANONYMOUS, Principal
+from src.auth.roles import READ_ONLY, Role
+from src.graphql.permissions import policy_rule
+from src.graphql.schema import build_schema, graphql_core_schema
+from tests.conftest import FixedClock, SignIn
+
+SCHEMA = graphql_core_schema(build_schema())
+NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+FIELDS = sorted(
+    (type_.name, field)
+    for type_ in SCHEMA.type_map.values()
+    if isinstance(type_, GraphQLObjectType | GraphQLInterfaceType)
+    and not type_.name.startswith("__")
+    for field in type_.fields
+)
+MUTATIONS = [field for type_name, field in FIELDS if type_name == "Mutation"]
+
+
+def person(*roles: Role, stepped_up: bool = True) -> Principal:
+    return Principal(
+        account_id=uuid.uuid4(), roles=frozenset(roles), stepped_up_at=NOW if stepped_up else None
+    )
+
+
+def codes(principal: Principal, type_name: str, field: str) -> set[str]:
+    """What the enforcement rule says about selecting ``type_name.field``."""
+    document = (
+        parse(f"mutation {{ {field} }}")
+        if type_name == "Mutation"
+        else parse(f"fragment F on {type_name} {{ {field} }}")
+    )
+    errors = validate(SCHEMA, document, [policy_rule(principal, NOW)])
+    return {e.extensions["code"] for e in errors if e.extensions}
+
+
+@pytest.mark.parametrize(("type_name", "field"), FIELDS)
+def test_card_3_every_schema_field_has_a_policy_entry(type_name: str, field: str) -> None:
+    assert access_for(type_name, field) is not None, f"{type_name}.{field} has no policy entry"
+
+
+def test_every_policy_entry_names_something_in_the_schema() -> None:
+    names = {f"{t}.{f}" for t, f in FIELDS} | {f"{t}.*" for t, _ in FIELDS}
+    assert sorted(set(POLICY) - names) == []
+
+
+@pytest.mark.parametrize("role", sorted(READ_ONLY))
+@pytest.mark.parametrize("mutation", MUTATIONS)
+def test_read_only_roles_can_run_no_mutation(role: Role, mutation: str) -> None:
+    access = access_for("Mutation", mutation)
+    assert access is not None
+    if access.public:  # signing in is open to everyone, and writes nothing of theirs
+        pytest.skip("public mutation")
+    assert codes(person(role), "Mutation", mutation) == {"FORBIDDEN"}
+
+
+@pytest.mark.parametrize("role", sorted(Role))
+@pytest.mark.parametrize(("type_name", "field"), FIELDS)
+def test_role_field_matrix_is_enforced_as_declared(role: Role, type_name: str, field: str) -> None:
+    access = access_for(type_name, field)
+    assert access is not None
+    expected = set() if access.admits(person(role)) else {"FORBIDDEN"}
+    assert codes(person(role), type_name, field) == expected
+
+
+@pytest.mark.parametrize(("type_name", "field"), FIELDS)
+def test_anonymous_callers_reach_only_public_fields(type_name: str, field: str) -> None:
+    access = access_for(type_name, field)
+    assert access is not None
+    assert codes(ANONYMOUS, type_name, field) == (set() if access.public else {"UNAUTHENTICATED"})
+
+
+@pytest.mark.parametrize(
+    ("role", "type_name", "field", "allowed"),
+    [
+        (Role.SYSADMIN, "Worker", "idNumber", False),  # SEC-08: no business PII for sysadmin
+        (Role.SYSADMIN, "Query", "enterprises", False),
+        (Role.AUDITOR, "Query", "workers", False),
+        (Role.TAX_AUTHORITY, "Query", "workers", True),  # GOV-01
+        (Role.TAX_AUTHORITY, "Worker", "bankCard", True),
+        (Role.REGULATOR, "Query", "workers", False),  # aggregates only
+        (Role.WORKER, "Query", "enterprises", False),
+        (Role.WORKER, "Mutation", "changeWorkerBankCard", True),
+        (Role.ENTERPRISE_OPERATOR, "Mutation", "changeEnterprisePayingAccount", False),
+        (Role.BANK_ADMIN, "Query", "workers", False),
+        (Role.PARTNER, "Query", "workers", False),
+        (Role.SECADMIN, "Mutation", "unlockAccount", True),
+        (Role.OPERATOR, "Mutation", "unlockAccount", False),
+    ],
+)
+def test_policy_decisions_people_rely_on(
+    role: Role, type_name: str, field: str, allowed: bool
+) -> None:
+    assert (codes(person(role), type_name, field) == set()) is allowed
+
+
+def test_sec_04_sensitive_mutations_need_a_fresh_second_factor() -> None:
+    stale = Principal(
+        account_id=uuid.uuid4(),
+        roles=frozenset({Role.OPERATOR}),
+        stepped_up_at=NOW - timedelta(minutes=6),
+    )
+    for field in ("changeWorkerBankCard", "changeEnterprisePayingAccount", "closeEnterprise"):
+        assert codes(person(Role.OPERATOR, stepped_up=False), "Mutation", field) == {
+            "STEP_UP_REQUIRED"
+        }
+        assert codes(stale, "Mutation", field) == {"STEP_UP_REQUIRED"}
+        assert codes(person(Role.OPERATOR), "Mutation", field) == set()
+
+
+# --- through HTTP -------------------------------------------------------------------------
+
+WORKERS = "{ workers { nodes { id name } } }"
+
+
+async def post(
+    client: httpx.AsyncClient,
+    query: str,
+    headers: dict[str, str] | None = None,
+    **variables: object,
+) -> httpx.Response:
+    return await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers or {}
+    )
+
+
+async def test_anonymous_callers_get_401_and_a_typed_error(app_client: httpx.AsyncClient) -> None:
+    response = await post(app_client, WORKERS)
+    assert response.status_code == 401
+    assert {e["extensions"]["code"] for e in response.json()["errors"]} == {"UNAUTHENTICATED"}
+    assert "data" not in response.json()
+
+
+async def test_sec_08_sysadmin_reads_no_business_data(
+    app_client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    response = await post(app_client, WORKERS, await sign_in(Role.SYSADMIN))
+    assert response.status_code == 403
+    assert response.json()["errors"][0]["extensions"] == {
+        "code": "FORBIDDEN",
+        "field": "Query.workers",
+    }
+
+
+async def test_tax_authority_writes_are_refused_and_change_nothing(
+    app_client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    mutation = """mutation($input: RegisterInstitutionInput!) {
+        registerInstitution(input: $input) { id } }"""
+    response = await post(
+        app_client,
+        mutation,
+        await sign_in(Role.TAX_AUTHORITY),
+        input={
+            "kind": "BANK",
+            "name": "某银行",
+            "creditCode": "91110000600037341L",
+            "address": "北京",
+            "phone": "13800000000",
+        },
+    )
+    assert response.status_code == 403
+    operator = await sign_in(Role.OPERATOR)
+    listed = await post(app_client, "{ institutions { nodes { id } } }", operator)
+    assert listed.json()["data"]["institutions"]["nodes"] == []
+
+
+async def test_sec_04_step_up_required_names_methods_and_max_age(
+    app_client: httpx.AsyncClient, sign_in: SignIn, clock: FixedClock
+) -> None:
+    headers = await sign_in(Role.OPERATOR, stepped_up=True)
+    clock.advance(minutes=6)
+    response = await post(
+        app_client,
+        "mutation($input: ChangeWorkerBankCardInput!) { changeWorkerBankCard(input: $input) { id } }",
+        headers,
+        input={"id": "V29ya2VyOjAx", "bankCard": "6222021234567890128"},
+    )
+    assert response.status_code == 401
+    [error] = response.json()["errors"]
+    assert error["extensions"] == {
+        "code": "STEP_UP_REQUIRED",
+        "acceptedMethods": ["totp", "sms", "transaction_password"],
+        "maxAge": 300,
+    }
+
+
+async def test_a_tampered_or_expired_token_is_401(
+    app_client: httpx.AsyncClient, sign_in: SignIn, clock: FixedClock
+) -> None:
+    headers = await sign_in(Role.OPERATOR)
+    token = headers["Authorization"]
+    tampered = {"Authorization": token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")}
+    assert (await post(app_client, WORKERS, tampered)).status_code == 401
+    clock.advance(minutes=16)
+    expired = await post(app_client, WORKERS, headers)
+    assert expired.status_code == 401
+    assert expired.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_sec_09_read_only_roles_sign_out_over_post_logout(
+    app_client: httpx.AsyncClient, sign_in: SignIn
+) -> None:
+    headers = await sign_in(Role.TAX_AUTHORITY)
+    assert (await post(app_client, WORKERS, headers)).status_code == 200
+    assert (await app_client.post("/logout", headers=headers)).status_code == 204
+    assert (await post(app_client, WORKERS, headers)).status_code == 401
+    assert (await app_client.post("/logout", headers=headers)).status_code == 401
