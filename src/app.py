@@ -22,6 +22,7 @@ from .auth.lockout import LockoutPolicy
 from .auth.passwords import Passwords
 from .auth.principal import Principal
 from .auth.service import Identity
+from .auth.step_up import SecondFactors
 from .auth.tokens import AccessTokens, SigningKey
 from .domain.shared.clock import Clock, SystemClock
 from .domain.shared.errors import DomainError
@@ -83,6 +84,9 @@ def create_app(
         return PostgresUnitOfWork(engine)
 
     identity = build_identity(settings, unit_of_work, the_clock, challenges)
+    second_factors = SecondFactors(
+        unit_of_work, identity.passwords, identity.tokens, the_clock, identity.account_lockout
+    )
 
     def make_context(request: Request, principal: Principal) -> Context:
         return Context(
@@ -92,6 +96,7 @@ def create_app(
             unit_of_work=unit_of_work,
             clock=the_clock,
             identity=identity,
+            second_factors=second_factors,
         )
 
     authenticate = bearer_authenticator(identity.tokens, the_clock, identity.is_session_active)

@@ -86,6 +86,15 @@ _POLICY: dict[str, Access] = {
     "LoginEventEdge.*": Access(PEOPLE),
     "LoginEvent.*": Access(PEOPLE),
     "Mutation.unlockAccount": Access(frozenset({Role.SECADMIN})),
+    # --- second factors and step-up (SEC-04) ---
+    "Mutation.enrolTotp": Access(WRITERS),
+    "TotpEnrolment.*": Access(WRITERS),
+    "Mutation.confirmTotp": Access(WRITERS),
+    "Mutation.sendStepUpCode": Access(WRITERS),
+    "SmsCodeSent.*": Access(WRITERS),
+    "Mutation.setTransactionPassword": Access(WRITERS),
+    "Mutation.stepUp": Access(WRITERS),
+    "StepUpPayload.*": Access(WRITERS),
 }
 POLICY: Mapping[str, Access] = MappingProxyType(_POLICY)
 

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from ..domain.shared.pagination import Page, PageRequest
 from .accounts import Account
+from .factors import OneTimeCode
 from .lockout import Guard
 from .sessions import LoginEvent, RefreshTokenRecord, Session
 
@@ -73,6 +74,8 @@ class IdentityUnitOfWork(Protocol):
     def challenges(self) -> ChallengeStore: ...
     @property
     def notifier(self) -> Notifier: ...
+    @property
+    def one_time_codes(self) -> "OneTimeCodeStore": ...
 
     async def __aenter__(self) -> Self: ...
 
@@ -84,3 +87,12 @@ class IdentityUnitOfWork(Protocol):
     ) -> None: ...
 
     async def commit(self) -> None: ...
+
+
+class OneTimeCodeStore(Protocol):
+    async def add(self, code: OneTimeCode) -> None: ...
+    async def latest(self, account_id: UUID, purpose: str) -> OneTimeCode | None:
+        """The newest code of ``purpose``, locked for update."""
+        ...
+
+    async def save(self, code: OneTimeCode) -> None: ...

@@ -9,6 +9,7 @@ from starlette.requests import Request
 
 from ..auth.principal import Principal
 from ..auth.service import Identity
+from ..auth.step_up import SecondFactors
 from ..domain.shared.clock import Clock
 from ..domain.unit_of_work import UnitOfWork
 
@@ -23,6 +24,7 @@ class Context:
     resolvers that run concurrently)."""
     clock: Clock
     identity: Identity
+    second_factors: SecondFactors
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

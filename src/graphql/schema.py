@@ -13,6 +13,7 @@ from .context import Info
 from .identity import IdentityMutation, IdentityQuery
 from .parties import NODE_LOADERS, PartiesMutation, PartiesQuery
 from .relay import Node, global_id, parse_global_id
+from .step_up import StepUpMutation
 
 MAX_NODES = 100
 
@@ -48,7 +49,7 @@ class Query(PartiesQuery, IdentityQuery):
 
 
 @strawberry.type
-class Mutation(PartiesMutation, IdentityMutation):
+class Mutation(PartiesMutation, IdentityMutation, StepUpMutation):
     pass
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ...auth.accounts import Account, AccountExists, AccountId, AccountStatus
+from ...auth.factors import OneTimeCode
 from ...auth.lockout import Guard
 from ...auth.roles import Role
 from ...auth.sessions import LoginEvent, RefreshTokenRecord, Session, SessionId
@@ -23,6 +24,7 @@ from .tables import (
     login_challenges,
     login_events,
     login_guards,
+    one_time_codes,
     outbox_messages,
     refresh_tokens,
     sessions,
@@ -270,4 +272,51 @@ class OutboxNotifier:
                 body=body,
                 created_at=now,
             )
+        )
+
+
+class PostgresOneTimeCodeStore:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add(self, code: OneTimeCode) -> None:
+        await self._connection.execute(
+            insert(one_time_codes).values(
+                id=code.id,
+                account_id=code.account_id,
+                purpose=code.purpose,
+                code_hash=code.code_hash,
+                expires_at=code.expires_at,
+                attempts=code.attempts,
+            )
+        )
+
+    async def latest(self, account_id: UUID, purpose: str) -> OneTimeCode | None:
+        row = (
+            await self._connection.execute(
+                select(one_time_codes)
+                .where(one_time_codes.c.account_id == account_id)
+                .where(one_time_codes.c.purpose == purpose)
+                .order_by(one_time_codes.c.id.desc())
+                .limit(1)
+                .with_for_update()
+            )
+        ).first()
+        if row is None:
+            return None
+        return OneTimeCode(
+            row.id,
+            row.account_id,
+            row.purpose,
+            bytes(row.code_hash),
+            row.expires_at,
+            row.attempts,
+            row.used_at,
+        )
+
+    async def save(self, code: OneTimeCode) -> None:
+        await self._connection.execute(
+            update(one_time_codes)
+            .where(one_time_codes.c.id == code.id)
+            .values(attempts=code.attempts, used_at=code.used_at)
         )

@@ -11,6 +11,7 @@ from .identity import (
     PostgresChallengeStore,
     PostgresGuardRepository,
     PostgresLoginLog,
+    PostgresOneTimeCodeStore,
     PostgresSessionRepository,
 )
 from .parties import (
@@ -30,6 +31,7 @@ class PostgresUnitOfWork:
     login_log: PostgresLoginLog
     challenges: PostgresChallengeStore
     notifier: OutboxNotifier
+    one_time_codes: PostgresOneTimeCodeStore
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -49,6 +51,7 @@ class PostgresUnitOfWork:
         self.login_log = PostgresLoginLog(connection)
         self.challenges = PostgresChallengeStore(connection)
         self.notifier = OutboxNotifier(connection)
+        self.one_time_codes = PostgresOneTimeCodeStore(connection)
         return self
 
     async def __aexit__(

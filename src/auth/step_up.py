@@ -1,0 +1,171 @@
+"""Enrolling second factors and stepping up (SEC-04): a sensitive operation needs a factor
+proven within the last few minutes; ``step_up`` proves one and returns an elevated token.
+Failed proofs count against a guard of their own, so codes cannot be guessed."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..domain.shared.clock import Clock
+from ..domain.shared.errors import DomainError
+from .accounts import Account
+from .factors import (
+    InvalidSecondFactor,
+    OneTimeCode,
+    SecondFactorNotEnrolled,
+    new_totp_secret,
+    provisioning_uri,
+    totp_step,
+)
+from .lockout import LockoutPolicy
+from .passwords import Passwords, check_strength
+from .ports import IdentityUnitOfWork
+from .principal import Principal
+from .service import principal_of
+from .tokens import AccessTokens, Unauthenticated
+
+STEP_UP = "step_up"
+SMS_TEMPLATE = "step_up_code"
+
+
+class StepUpLocked(DomainError):
+    code = "STEP_UP_LOCKED"
+    default_message = "too many wrong codes; try again later"
+
+
+@dataclass(frozen=True, slots=True)
+class TotpEnrolment:
+    secret: str
+    provisioning_uri: str
+
+
+@dataclass(frozen=True, slots=True)
+class SteppedUp:
+    access_token: str
+    expires_in: int
+    method: str
+
+
+@dataclass
+class SecondFactors:
+    unit_of_work: Callable[[], IdentityUnitOfWork]
+    passwords: Passwords
+    tokens: AccessTokens
+    clock: Clock
+    lockout: LockoutPolicy
+
+    async def _account(self, uow: IdentityUnitOfWork, principal: Principal) -> Account:
+        account = None
+        if principal.account_id is not None:
+            account = await uow.accounts.get(principal.account_id, for_update=True)
+        if account is None:
+            raise Unauthenticated()
+        return account
+
+    async def enrol_totp(self, principal: Principal) -> TotpEnrolment:
+        """Start TOTP enrolment; it takes effect when ``confirm_totp`` sees a code from it."""
+        async with self.unit_of_work() as uow:
+            account = await self._account(uow, principal)
+            account.totp_pending_secret = new_totp_secret()
+            await uow.accounts.save(account)
+            await uow.commit()
+        return TotpEnrolment(
+            account.totp_pending_secret,
+            provisioning_uri(account.totp_pending_secret, account.login),
+        )
+
+    async def confirm_totp(self, principal: Principal, code: str) -> Account:
+        async with self.unit_of_work() as uow:
+            account = await self._account(uow, principal)
+            if account.totp_pending_secret is None:
+                raise SecondFactorNotEnrolled("start with enrolTotp", field="code")
+            step = totp_step(account.totp_pending_secret, code, self.clock.now(), after=None)
+            if step is None:
+                raise InvalidSecondFactor()
+            account.totp_secret, account.totp_pending_secret = account.totp_pending_secret, None
+            account.totp_last_step = step
+            await uow.accounts.save(account)
+            await uow.commit()
+        return account
+
+    async def send_sms_code(self, principal: Principal) -> OneTimeCode:
+        now = self.clock.now()
+        async with self.unit_of_work() as uow:
+            account = await self._account(uow, principal)
+            if account.phone is None:
+                raise SecondFactorNotEnrolled("the account has no phone number")
+            one_time, code = OneTimeCode.issue(account.id, STEP_UP, now)
+            await uow.one_time_codes.add(one_time)
+            await uow.notifier.notify(
+                "sms", account.phone, SMS_TEMPLATE, f"Flexfin verification code: {code}", now
+            )
+            await uow.commit()
+        return one_time
+
+    async def set_transaction_password(
+        self, principal: Principal, current_password: str, transaction_password: str
+    ) -> Account:
+        """SEC-04: a password for sensitive operations, separate from the login password."""
+        async with self.unit_of_work() as uow:
+            account = await self._account(uow, principal)
+            check_strength(transaction_password, login=account.login, field="transaction_password")
+            if not self.passwords.verify(account.password_hash, current_password).ok:
+                raise InvalidSecondFactor("the current password is wrong", field="current_password")
+            if self.passwords.verify(account.password_hash, transaction_password).ok:
+                raise InvalidSecondFactor(
+                    "the transaction password must differ from the login password",
+                    field="transaction_password",
+                )
+            account.transaction_password_hash = self.passwords.hash(transaction_password)
+            await uow.accounts.save(account)
+            await uow.commit()
+        return account
+
+    async def step_up(self, principal: Principal, method: str, code: str) -> SteppedUp:
+        now = self.clock.now()
+        proven: SteppedUp | None = None
+        async with self.unit_of_work() as uow:
+            account = await self._account(uow, principal)
+            guard = await uow.guards.lock(f"step_up:{account.id}")
+            if guard.is_locked(now):
+                raise StepUpLocked()
+            if await self._proves(uow, account, method, code):
+                guard.record_success()
+                session = None
+                if principal.session_id is not None:
+                    session = await uow.sessions.get(principal.session_id, for_update=True)
+                if session is None or not session.is_active(now):
+                    raise Unauthenticated()
+                session.step_up(method, now)
+                await uow.sessions.save(session)
+                token = self.tokens.issue(principal_of(account, session), now)
+                proven = SteppedUp(token, int(self.tokens.ttl.total_seconds()), method)
+            else:
+                guard.record_failure(self.lockout, now)
+            await uow.guards.save(guard)
+            await uow.commit()
+        if proven is None:
+            raise InvalidSecondFactor()
+        return proven
+
+    async def _proves(
+        self, uow: IdentityUnitOfWork, account: Account, method: str, code: str
+    ) -> bool:
+        now = self.clock.now()
+        if method not in account.second_factors:
+            raise SecondFactorNotEnrolled()
+        if method == "totp":
+            assert account.totp_secret is not None
+            step = totp_step(account.totp_secret, code, now, after=account.totp_last_step)
+            if step is None:
+                return False
+            account.totp_last_step = step
+            await uow.accounts.save(account)
+            return True
+        if method == "sms":
+            one_time = await uow.one_time_codes.latest(account.id, STEP_UP)
+            if one_time is None:
+                return False
+            redeemed = one_time.redeem(code, now)
+            await uow.one_time_codes.save(one_time)
+            return redeemed
+        return self.passwords.verify(account.transaction_password_hash, code).ok
