@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
+from .adapters.crypto import FieldCipher
 from .adapters.postgres.engine import create_engine
 from .adapters.postgres.migrate import current_revision, head_revision
 from .adapters.postgres.unit_of_work import PostgresUnitOfWork
@@ -40,6 +41,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         raise ValueError("create_app needs settings.database_url")
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     the_clock = clock or SystemClock()
+    cipher = FieldCipher(settings.pii_keys, settings.pii_hash_key)
 
     tokens = AccessTokens(
         tuple(SigningKey(kid, secret) for kid, secret in settings.token_keys),
@@ -51,7 +53,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             request=request,
             request_id=request_id(request),
             principal=principal,
-            unit_of_work=lambda: PostgresUnitOfWork(engine),
+            unit_of_work=lambda: PostgresUnitOfWork(engine, cipher),
             clock=the_clock,
         )
 

@@ -28,26 +28,61 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 
 
 DEVELOPMENT_KEY = ("dev", b"flexfin-development-only-signing-key-never-in-production")
+PII_DEVELOPMENT_KEY = ("dev", b"flexfin-dev-only-pii-key-32bytes")
+"""Development only, documented in docs/security.md: 32 bytes, as AES-256 needs."""
+PII_DEVELOPMENT_HASH_KEY = b"flexfin-development-only-pii-blind-index-key"
 
 
-def _keys(env: Mapping[str, str], name: str, production: bool) -> tuple[tuple[str, bytes], ...]:
+def _base64url(name: str, label: str, secret: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))
+    except (binascii.Error, ValueError):
+        raise SettingsError(f"{name}: {label} is not base64url") from None
+
+
+def _keys(
+    env: Mapping[str, str],
+    name: str,
+    production: bool,
+    development: tuple[str, bytes] = DEVELOPMENT_KEY,
+) -> tuple[tuple[str, bytes], ...]:
     """``kid:base64url-secret,kid2:…`` — the first key is the active one."""
     raw = env.get(name, "").strip()
     if not raw:
         if production:
             raise SettingsError(f"{name} must be set in production")
-        return (DEVELOPMENT_KEY,)
+        return (development,)
     keys = []
     for entry in raw.split(","):
         kid, _, secret = entry.strip().partition(":")
-        try:
-            value = base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))
-        except (binascii.Error, ValueError):
-            raise SettingsError(f"{name}: key {kid!r} is not base64url") from None
+        value = _base64url(name, f"key {kid!r}", secret)
         if not kid or len(value) < 32:
             raise SettingsError(f"{name}: each key needs a kid and at least 32 bytes")
         keys.append((kid, value))
+    if len({kid for kid, _ in keys}) < len(keys):
+        raise SettingsError(f"{name}: each kid must be different")
     return tuple(keys)
+
+
+def _pii_keys(env: Mapping[str, str], production: bool) -> tuple[tuple[str, bytes], ...]:
+    """``FLEXFIN_PII_KEYS``: the token-key format; each key exactly 32 bytes (AES-256)."""
+    keys = _keys(env, "FLEXFIN_PII_KEYS", production, PII_DEVELOPMENT_KEY)
+    if any(len(secret) != 32 for _, secret in keys):
+        raise SettingsError("FLEXFIN_PII_KEYS: each key must be exactly 32 bytes (AES-256)")
+    return keys
+
+
+def _pii_hash_key(env: Mapping[str, str], production: bool) -> bytes:
+    """``FLEXFIN_PII_HASH_KEY``: one base64url secret of at least 32 bytes, no kid."""
+    raw = env.get("FLEXFIN_PII_HASH_KEY", "").strip()
+    if not raw:
+        if production:
+            raise SettingsError("FLEXFIN_PII_HASH_KEY must be set in production")
+        return PII_DEVELOPMENT_HASH_KEY
+    value = _base64url("FLEXFIN_PII_HASH_KEY", "the key", raw)
+    if len(value) < 32:
+        raise SettingsError("FLEXFIN_PII_HASH_KEY must be at least 32 bytes")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +100,10 @@ class Settings:
     token_keys: tuple[tuple[str, bytes], ...] = (DEVELOPMENT_KEY,)
     """Access-token signing keys, newest first (``FLEXFIN_TOKEN_KEYS``)."""
     access_token_seconds: int = 900
+    pii_keys: tuple[tuple[str, bytes], ...] = (PII_DEVELOPMENT_KEY,)
+    """Personal-data encryption keys, active first (``FLEXFIN_PII_KEYS``, SEC-06)."""
+    pii_hash_key: bytes = PII_DEVELOPMENT_HASH_KEY
+    """The key of the exact-lookup hashes of personal data (``FLEXFIN_PII_HASH_KEY``)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -84,6 +123,8 @@ class Settings:
             shutdown_grace_seconds=_int(env, "FLEXFIN_SHUTDOWN_GRACE_SECONDS", 10),
             token_keys=_keys(env, "FLEXFIN_TOKEN_KEYS", environment == "production"),
             access_token_seconds=_int(env, "FLEXFIN_ACCESS_TOKEN_SECONDS", 900),
+            pii_keys=_pii_keys(env, environment == "production"),
+            pii_hash_key=_pii_hash_key(env, environment == "production"),
         )
 
     @property
