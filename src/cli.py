@@ -67,14 +67,20 @@ async def _seed(url: str, settings: Settings) -> int:
         return await seed_demo(lambda: PostgresUnitOfWork(engine, cipher), SystemClock())
 
 
-async def _rotate_pii_keys(url: str, settings: Settings, batch_size: int) -> None:
+async def _rotate_pii_keys(url: str, settings: Settings, batch_size: int) -> int:
+    from .adapters.crypto import UnreadableField
     from .adapters.postgres.rotation import rotate_pii_keys
 
     cipher = _cipher(settings)
     async with _engine(url, 1) as engine:
-        rotated = await rotate_pii_keys(engine, cipher, batch_size)
+        try:
+            rotated = await rotate_pii_keys(engine, cipher, batch_size)
+        except UnreadableField as error:
+            log.error("rotation stopped; batches done so far are kept: %s", error)
+            return 1
     for table, rows in rotated.items():
         print(f"{table}: {rows} rows re-encrypted under key {cipher.active_kid!r}")
+    return 0
 
 
 async def _check(url: str) -> bool:
@@ -165,8 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"added {asyncio.run(_seed(url, settings))} demo records")
             return 0
         if args.command == "rotate-pii-keys":
-            asyncio.run(_rotate_pii_keys(url, settings, args.batch_size))
-            return 0
+            return asyncio.run(_rotate_pii_keys(url, settings, args.batch_size))
         return 0 if asyncio.run(_check(url)) else 1
 
 

@@ -35,7 +35,8 @@ PII_DEVELOPMENT_HASH_KEY = b"flexfin-development-only-pii-blind-index-key"
 
 def _base64url(name: str, label: str, secret: str) -> bytes:
     try:
-        return base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))
+        padded = secret + "=" * (-len(secret) % 4)
+        return base64.b64decode(padded, altchars=b"-_", validate=True)
     except (binascii.Error, ValueError):
         raise SettingsError(f"{name}: {label} is not base64url") from None
 

@@ -50,20 +50,21 @@ async def _rotate_table(
             query = query.where(table.c.id > after)
         async with engine.begin() as connection:
             rows = (await connection.execute(query.with_for_update())).all()
-            if rows:
-                await connection.execute(
-                    rewrite,
-                    [
-                        {
-                            "row_id": row.id,
-                            **{f"new_{c.name}": _resealed(cipher, c, row) for c in columns},
-                        }
-                        for row in rows
-                    ],
-                )
+            if not rows:
+                # Only an empty batch ends the table: a batch comes back short when rows it
+                # waited for were changed, and so re-sealed, meanwhile.
+                return rotated
+            await connection.execute(
+                rewrite,
+                [
+                    {
+                        "row_id": row.id,
+                        **{f"new_{c.name}": _resealed(cipher, c, row) for c in columns},
+                    }
+                    for row in rows
+                ],
+            )
         rotated += len(rows)
-        if len(rows) < batch_size:
-            return rotated
         after = rows[-1].id
 
 
