@@ -34,9 +34,10 @@ PII_DEVELOPMENT_HASH_KEY = b"flexfin-development-only-pii-blind-index-key"
 
 
 def _base64url(name: str, label: str, secret: str) -> bytes:
+    """base64url (or standard base64), padded or not; any other character is an error."""
     try:
-        padded = secret + "=" * (-len(secret) % 4)
-        return base64.b64decode(padded, altchars=b"-_", validate=True)
+        standard = secret.replace("-", "+").replace("_", "/")
+        return base64.b64decode(standard + "=" * (-len(standard) % 4), validate=True)
     except (binascii.Error, ValueError):
         raise SettingsError(f"{name}: {label} is not base64url") from None
 

@@ -2,9 +2,11 @@
 batches: more rows than one batch here), read back intact, and the downgrade restores them."""
 
 import asyncio
+import base64
 from typing import Any
 from uuid import UUID
 
+import pytest
 from alembic import command
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -92,8 +94,13 @@ async def read_back(url: str, cipher: FieldCipher) -> tuple[UUID, str, list[str]
 
 
 def test_sec_06_upgrade_seals_existing_rows_and_downgrade_restores_them(
-    postgres_server: str, cipher: FieldCipher
+    postgres_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The migration takes its keys from the environment, as ``flexfin migrate`` does."""
+    secret, hash_key = b"m" * 32, b"n" * 32
+    monkeypatch.setenv("FLEXFIN_PII_KEYS", f"M:{base64.urlsafe_b64encode(secret).decode()}")
+    monkeypatch.setenv("FLEXFIN_PII_HASH_KEY", base64.urlsafe_b64encode(hash_key).decode())
+    cipher = FieldCipher([("M", secret)], hash_key)
     with fresh_database(postgres_server) as url:
         config = alembic_config(url)
         command.upgrade(config, "0001")

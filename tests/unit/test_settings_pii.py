@@ -52,3 +52,11 @@ def test_sec_06_production_needs_both_keys(missing: str) -> None:
 def test_sec_06_unusable_keys_are_refused(name: str, value: str, problem: str) -> None:
     with pytest.raises(SettingsError, match=problem):
         Settings.from_env({**PRODUCTION, name: value})
+
+
+def test_keys_may_be_written_in_standard_base64_with_padding() -> None:
+    secret = bytes([0xFB, 0xFF] * 16)  # '+' and '/' in standard base64, '-' and '_' in url
+    standard = base64.b64encode(secret).decode()
+    assert "+" in standard or "/" in standard
+    settings = Settings.from_env({**PRODUCTION, "FLEXFIN_PII_KEYS": f"p1:{standard}"})
+    assert settings.pii_keys == (("p1", secret),)
