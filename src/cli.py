@@ -57,7 +57,7 @@ def _cipher(settings: Settings) -> "FieldCipher":
     return FieldCipher(settings.pii_keys, settings.pii_hash_key)
 
 
-async def _seed(url: str, settings: Settings) -> int:
+async def _seed(settings: Settings, url: str) -> int:
     from .adapters.postgres.unit_of_work import PostgresUnitOfWork
     from .demo import seed_demo
     from .domain.shared.clock import SystemClock
@@ -110,7 +110,7 @@ def serve(settings: Settings, migrate: bool | None, seed: bool | None) -> int:
         if migrate if migrate is not None else embedded:
             upgrade_to_head(url)
         if seed if seed is not None else embedded:
-            asyncio.run(_seed(url, settings))
+            asyncio.run(_seed(settings, url))
         app = create_app(dataclasses.replace(settings, database_url=url))
         log.info("listening", extra={"url": f"http://{settings.host}:{settings.port}/graphql"})
         uvicorn.run(
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
             upgrade_to_head(url)
             return 0
         if args.command == "seed-demo":
-            print(f"added {asyncio.run(_seed(url, settings))} demo records")
+            print(f"added {asyncio.run(_seed(settings, url))} demo records")
             return 0
         if args.command == "rotate-pii-keys":
             return asyncio.run(_rotate_pii_keys(url, settings, args.batch_size))
