@@ -21,12 +21,14 @@ from src.domain.parties.ports import EnterpriseFilter, InstitutionFilter, Worker
 from src.domain.shared.pagination import PageRequest
 from tests.conftest import fresh_database
 
+FILLERS = 1200
+"""More rows than the migration's batch of 1000."""
 VALUES = {
     "worker": UUID("0190f0e4-7f3a-7c1e-9a40-0000000000aa"),
     "id_number": "11010519900307001" + ric.calc_check_digit("11010519900307001" + "0"),
     "phone": "13812345678",
     "card": "6222021234567890128",
-    "fillers": 1200,  # more than the migration's batch of 1000
+    "fillers": FILLERS,
 }
 PLAINTEXT_ROWS = [
     """INSERT INTO workers (id, name, id_number, phone, bank_card, address, registered_at)
@@ -111,7 +113,7 @@ def test_sec_06_upgrade_seals_existing_rows_and_downgrade_restores_them(
 
         assert run_sql(url, PLAINTEXT_LEFT) == 0
         hashed = "SELECT count(DISTINCT id_number_hash) FROM workers"
-        assert run_sql(url, hashed) == int(VALUES["fillers"]) + 1  # type: ignore[call-overload]
+        assert run_sql(url, hashed) == FILLERS + 1
         assert asyncio.run(read_back(url, cipher)) == (
             VALUES["worker"],
             VALUES["card"],
