@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
+from .adapters.crypto import FieldCipher
 from .adapters.postgres.engine import create_engine
 from .adapters.postgres.migrate import current_revision, head_revision
 from .adapters.postgres.unit_of_work import PostgresUnitOfWork
@@ -79,9 +80,10 @@ def create_app(
         raise ValueError("create_app needs settings.database_url")
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     the_clock = clock or SystemClock()
+    cipher = FieldCipher(settings.pii_keys, settings.pii_hash_key)
 
     def unit_of_work() -> PostgresUnitOfWork:
-        return PostgresUnitOfWork(engine)
+        return PostgresUnitOfWork(engine, cipher)
 
     identity = build_identity(settings, unit_of_work, the_clock, challenges)
     second_factors = SecondFactors(

@@ -5,6 +5,8 @@ flexfin serve        start the API (embedded PostgreSQL, migrated and seeded, wh
 flexfin migrate      upgrade the database to the newest migration
 flexfin seed-demo    add the demo data (idempotent)
 flexfin check        check the database is reachable and migrated; exit 1 if not
+flexfin rotate-pii-keys
+                     re-encrypt personal data under the active key of FLEXFIN_PII_KEYS
 """
 
 import argparse
@@ -13,9 +15,15 @@ import contextlib
 import dataclasses
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING
 
 from .settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from .adapters.crypto import FieldCipher
 
 log = logging.getLogger("flexfin")
 
@@ -32,25 +40,55 @@ def database(settings: Settings) -> Iterator[str]:
         yield url
 
 
-async def _seed(settings: Settings, url: str) -> int:
+@contextlib.asynccontextmanager
+async def _engine(url: str, pool_size: int) -> AsyncIterator["AsyncEngine"]:
     from .adapters.postgres.engine import create_engine
+
+    engine = create_engine(url, pool_size=pool_size)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+def _cipher(settings: Settings) -> "FieldCipher":
+    from .adapters.crypto import FieldCipher
+
+    return FieldCipher(settings.pii_keys, settings.pii_hash_key)
+
+
+async def _seed(settings: Settings, url: str) -> int:
     from .adapters.postgres.unit_of_work import PostgresUnitOfWork
     from .app import build_identity
     from .demo import seed_demo, seed_demo_accounts
     from .domain.shared.clock import SystemClock
 
-    engine = create_engine(url, pool_size=2)
-
-    def unit_of_work() -> PostgresUnitOfWork:
-        return PostgresUnitOfWork(engine)
-
+    cipher = _cipher(settings)
     clock = SystemClock()
-    try:
+    async with _engine(url, 2) as engine:
+
+        def unit_of_work() -> PostgresUnitOfWork:
+            return PostgresUnitOfWork(engine, cipher)
+
         parties = await seed_demo(unit_of_work, clock)
         identity = build_identity(settings, unit_of_work, clock)
         return parties + await seed_demo_accounts(identity, unit_of_work)
-    finally:
-        await engine.dispose()
+
+
+async def _rotate_pii_keys(url: str, settings: Settings, batch_size: int) -> int:
+    from .adapters.crypto import UnreadableField
+    from .adapters.postgres.rotation import rotate_pii_keys
+
+    cipher = _cipher(settings)
+    async with _engine(url, 1) as engine:
+        try:
+            rotated = await rotate_pii_keys(engine, cipher, batch_size)
+        except UnreadableField as error:
+            log.error("rotation stopped; batches done so far are kept: %s", error)
+            return 1
+    for table, rows in rotated.items():
+        print(f"{table}: {rows} rows re-encrypted under key {cipher.active_kid!r}")
+    return 0
 
 
 async def _check(url: str) -> bool:
@@ -113,6 +151,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="upgrade the database to the newest migration")
     commands.add_parser("seed-demo", help="add the demo data (idempotent)")
     commands.add_parser("check", help="is the database reachable and migrated?")
+    rotate_parser = commands.add_parser(
+        "rotate-pii-keys", help="re-encrypt personal data under the active FLEXFIN_PII_KEYS key"
+    )
+    rotate_parser.add_argument(
+        "--batch-size", type=int, default=500, help="rows per transaction (default 500)"
+    )
     args = parser.parse_args(argv)
 
     from .logs import configure_logging
@@ -134,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "seed-demo":
             print(f"added {asyncio.run(_seed(settings, url))} demo records")
             return 0
+        if args.command == "rotate-pii-keys":
+            return asyncio.run(_rotate_pii_keys(url, settings, args.batch_size))
         return 0 if asyncio.run(_check(url)) else 1
 
 

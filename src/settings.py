@@ -28,26 +28,63 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 
 
 DEVELOPMENT_KEY = ("dev", b"flexfin-development-only-signing-key-never-in-production")
+PII_DEVELOPMENT_KEY = ("dev", b"flexfin-dev-only-pii-key-32bytes")
+"""Development only, documented in docs/security.md: 32 bytes, as AES-256 needs."""
+PII_DEVELOPMENT_HASH_KEY = b"flexfin-development-only-pii-blind-index-key"
 
 
-def _keys(env: Mapping[str, str], name: str, production: bool) -> tuple[tuple[str, bytes], ...]:
+def _base64url(name: str, label: str, secret: str) -> bytes:
+    """base64url (or standard base64), padded or not; any other character is an error."""
+    try:
+        standard = secret.replace("-", "+").replace("_", "/")
+        return base64.b64decode(standard + "=" * (-len(standard) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise SettingsError(f"{name}: {label} is not base64url") from None
+
+
+def _keys(
+    env: Mapping[str, str],
+    name: str,
+    production: bool,
+    development: tuple[str, bytes] = DEVELOPMENT_KEY,
+) -> tuple[tuple[str, bytes], ...]:
     """``kid:base64url-secret,kid2:…`` — the first key is the active one."""
     raw = env.get(name, "").strip()
     if not raw:
         if production:
             raise SettingsError(f"{name} must be set in production")
-        return (DEVELOPMENT_KEY,)
+        return (development,)
     keys = []
     for entry in raw.split(","):
         kid, _, secret = entry.strip().partition(":")
-        try:
-            value = base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))
-        except (binascii.Error, ValueError):
-            raise SettingsError(f"{name}: key {kid!r} is not base64url") from None
+        value = _base64url(name, f"key {kid!r}", secret)
         if not kid or len(value) < 32:
             raise SettingsError(f"{name}: each key needs a kid and at least 32 bytes")
         keys.append((kid, value))
+    if len({kid for kid, _ in keys}) < len(keys):
+        raise SettingsError(f"{name}: each kid must be different")
     return tuple(keys)
+
+
+def _pii_keys(env: Mapping[str, str], production: bool) -> tuple[tuple[str, bytes], ...]:
+    """``FLEXFIN_PII_KEYS``: the token-key format; each key exactly 32 bytes (AES-256)."""
+    keys = _keys(env, "FLEXFIN_PII_KEYS", production, PII_DEVELOPMENT_KEY)
+    if any(len(secret) != 32 for _, secret in keys):
+        raise SettingsError("FLEXFIN_PII_KEYS: each key must be exactly 32 bytes (AES-256)")
+    return keys
+
+
+def _pii_hash_key(env: Mapping[str, str], production: bool) -> bytes:
+    """``FLEXFIN_PII_HASH_KEY``: one base64url secret of at least 32 bytes, no kid."""
+    raw = env.get("FLEXFIN_PII_HASH_KEY", "").strip()
+    if not raw:
+        if production:
+            raise SettingsError("FLEXFIN_PII_HASH_KEY must be set in production")
+        return PII_DEVELOPMENT_HASH_KEY
+    value = _base64url("FLEXFIN_PII_HASH_KEY", "the key", raw)
+    if len(value) < 32:
+        raise SettingsError("FLEXFIN_PII_HASH_KEY must be at least 32 bytes")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +109,10 @@ class Settings:
     """The first lock's length; each repeat doubles it, up to a day."""
     ip_max_failures: int = 30
     """Failed sign-ins from one source IP within the window before it is throttled."""
+    pii_keys: tuple[tuple[str, bytes], ...] = (PII_DEVELOPMENT_KEY,)
+    """Personal-data encryption keys, active first (``FLEXFIN_PII_KEYS``, SEC-06)."""
+    pii_hash_key: bytes = PII_DEVELOPMENT_HASH_KEY
+    """The key of the exact-lookup hashes of personal data (``FLEXFIN_PII_HASH_KEY``)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -95,6 +136,8 @@ class Settings:
             lockout_window_minutes=_int(env, "FLEXFIN_LOCKOUT_WINDOW_MINUTES", 15),
             lockout_minutes=_int(env, "FLEXFIN_LOCKOUT_MINUTES", 15),
             ip_max_failures=_int(env, "FLEXFIN_IP_MAX_FAILURES", 30),
+            pii_keys=_pii_keys(env, environment == "production"),
+            pii_hash_key=_pii_hash_key(env, environment == "production"),
         )
 
     @property

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from src.adapters.crypto import FieldCipher
 from src.adapters.postgres.engine import async_url, create_engine
 from src.adapters.postgres.migrate import upgrade_to_head
 from src.adapters.postgres.tables import metadata
@@ -121,9 +122,16 @@ async def db(engine: AsyncEngine) -> AsyncIterator[AsyncEngine]:
         await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
 
 
+@pytest.fixture(scope="session")
+def cipher() -> FieldCipher:
+    """The personal-data cipher of the default (development) settings, as the app uses."""
+    settings = Settings()
+    return FieldCipher(settings.pii_keys, settings.pii_hash_key)
+
+
 @pytest.fixture
-def unit_of_work(db: AsyncEngine) -> Callable[[], PostgresUnitOfWork]:
-    return lambda: PostgresUnitOfWork(db)
+def unit_of_work(db: AsyncEngine, cipher: FieldCipher) -> Callable[[], PostgresUnitOfWork]:
+    return lambda: PostgresUnitOfWork(db, cipher)
 
 
 SignIn = Callable[..., Awaitable[dict[str, str]]]

@@ -2,13 +2,17 @@
 migrates, seeds the demo data, answers queries, and stops PostgreSQL when it stops."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 
 from src.demo import DEMO_PASSWORD
 from tests.conftest import ROOT, _free_port
@@ -36,10 +40,19 @@ def wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
     raise AssertionError("serve did not become ready")
 
 
-def test_serve_without_database_url_runs_the_demo_on_embedded_postgres(tmp_path: Path) -> None:
+@pytest.fixture
+def data_dir() -> Iterator[Path]:
+    """Under the project's var/ rather than pytest's 0700 temp tree, which the embedded
+    server's own system user could not enter."""
+    path = ROOT / "var" / f"serve-test-{uuid.uuid4().hex[:8]}"
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_serve_without_database_url_runs_the_demo_on_embedded_postgres(data_dir: Path) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(FLEXFIN_DATA_DIR=str(tmp_path / "var"), FLEXFIN_PORT=str(port))
+    env.update(FLEXFIN_DATA_DIR=str(data_dir), FLEXFIN_PORT=str(port))
     env["FLEXFIN_LOG_LEVEL"] = "WARNING"
     base = f"http://127.0.0.1:{port}"
     process = subprocess.Popen([sys.executable, "-m", "src.cli", "serve"], cwd=ROOT, env=env)
@@ -58,6 +71,6 @@ def test_serve_without_database_url_runs_the_demo_on_embedded_postgres(tmp_path:
     assert len(data["enterprises"]["nodes"]) >= 3
     assert len(data["workers"]["nodes"]) >= 24
     assert {i["kind"] for i in data["institutions"]["nodes"]} == {"BANK", "INSURER", "GUARANTOR"}
-    pgdata = tmp_path / "var" / "postgres"
+    pgdata = data_dir / "postgres"
     assert (pgdata / "PG_VERSION").is_file()
     assert not (pgdata / "postmaster.pid").exists(), "PostgreSQL was left running"

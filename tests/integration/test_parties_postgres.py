@@ -112,11 +112,14 @@ async def test_party_01_concurrent_onboardings_of_one_credit_code_admit_exactly_
 async def test_party_03_concurrent_registrations_of_one_id_number_admit_exactly_one(
     unit_of_work: UnitOfWorkFactory, db: AsyncEngine, clock: FixedClock
 ) -> None:
+    """SEC-06: the ID number is sealed, so the unique index on its blind index decides."""
     results = await asyncio.gather(
         *(service.register_worker(registration(), unit_of_work(), clock) for _ in range(5)),
         return_exceptions=True,
     )
-    assert sum(not isinstance(r, BaseException) for r in results) == 1
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert len(results) - len(errors) == 1
+    assert {getattr(e, "code", repr(e)) for e in errors} == {"WORKER_ALREADY_REGISTERED"}
     assert await count_rows(db, workers) == 1
 
 

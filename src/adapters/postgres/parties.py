@@ -1,4 +1,5 @@
-"""Repositories of the parties module."""
+"""Repositories of the parties module. ID numbers, phones, bank cards and account numbers are
+sealed in the database (SEC-06); a worker's ID number is found by its blind index."""
 
 from collections.abc import Sequence
 from types import MappingProxyType
@@ -22,11 +23,11 @@ from ...domain.parties.model import (
     WorkerId,
 )
 from ...domain.parties.ports import EnterpriseFilter, InstitutionFilter, WorkerFilter
-from .repository import TableRepository
+from .sealed import SealingRepository
 from .tables import enterprises, institutions, workers
 
 
-class PostgresEnterpriseRepository(TableRepository[Enterprise, EnterpriseFilter]):
+class PostgresEnterpriseRepository(SealingRepository[Enterprise, EnterpriseFilter]):
     table = enterprises
     unique_violations = MappingProxyType({"uq_enterprises_credit_code": EnterpriseAlreadyOnboarded})
 
@@ -39,9 +40,11 @@ class PostgresEnterpriseRepository(TableRepository[Enterprise, EnterpriseFilter]
             "legal_representative": profile.legal_representative,
             "address": profile.address,
             "business_scope": profile.business_scope,
-            "phone": profile.phone.value,
+            "phone": self.sealed("phone", entity.id, profile.phone.value),
             "bank_name": entity.paying_account.bank_name,
-            "account_number": entity.paying_account.account_number,
+            "account_number": self.sealed(
+                "account_number", entity.id, entity.paying_account.account_number
+            ),
             "status": entity.status.value,
             "onboarded_at": entity.onboarded_at,
             "closed_at": entity.closed_at,
@@ -57,9 +60,9 @@ class PostgresEnterpriseRepository(TableRepository[Enterprise, EnterpriseFilter]
                 legal_representative=row.legal_representative,
                 address=row.address,
                 business_scope=row.business_scope,
-                phone=Phone(row.phone),
+                phone=Phone(self.opened(row, "phone")),
             ),
-            paying_account=BankAccount(row.bank_name, row.account_number),
+            paying_account=BankAccount(row.bank_name, self.opened(row, "account_number")),
             status=EnterpriseStatus(row.status),
             onboarded_at=row.onboarded_at,
             closed_at=row.closed_at,
@@ -77,17 +80,21 @@ class PostgresEnterpriseRepository(TableRepository[Enterprise, EnterpriseFilter]
         return await self._exists(self.table.c.credit_code == code.value)
 
 
-class PostgresWorkerRepository(TableRepository[Worker, WorkerFilter]):
+class PostgresWorkerRepository(SealingRepository[Worker, WorkerFilter]):
     table = workers
-    unique_violations = MappingProxyType({"uq_workers_id_number": WorkerAlreadyRegistered})
+    unique_violations = MappingProxyType({"uq_workers_id_number_hash": WorkerAlreadyRegistered})
+
+    def _id_number_hash(self, id_number: IdNumber) -> bytes:
+        return self._cipher.blind_index(id_number.value, purpose="id_number")
 
     def to_row(self, entity: Worker) -> dict[str, Any]:
         return {
             "id": entity.id,
             "name": entity.name,
-            "id_number": entity.id_number.value,
-            "phone": entity.phone.value,
-            "bank_card": entity.bank_card.value,
+            "id_number": self.sealed("id_number", entity.id, entity.id_number.value),
+            "id_number_hash": self._id_number_hash(entity.id_number),
+            "phone": self.sealed("phone", entity.id, entity.phone.value),
+            "bank_card": self.sealed("bank_card", entity.id, entity.bank_card.value),
             "address": entity.address,
             "registered_at": entity.registered_at,
         }
@@ -96,9 +103,9 @@ class PostgresWorkerRepository(TableRepository[Worker, WorkerFilter]):
         return Worker(
             id=WorkerId(row.id),
             name=row.name,
-            id_number=IdNumber(row.id_number),
-            phone=Phone(row.phone),
-            bank_card=BankCardNumber(row.bank_card),
+            id_number=IdNumber(self.opened(row, "id_number")),
+            phone=Phone(self.opened(row, "phone")),
+            bank_card=BankCardNumber(self.opened(row, "bank_card")),
             address=row.address,
             registered_at=row.registered_at,
         )
@@ -106,14 +113,18 @@ class PostgresWorkerRepository(TableRepository[Worker, WorkerFilter]):
     def conditions(self, where: WorkerFilter) -> Sequence[ColumnElement[bool]]:
         c = self.table.c
         return [
-            *([c.id_number == where.id_number.value] if where.id_number else []),
+            *(
+                [c.id_number_hash == self._id_number_hash(where.id_number)]
+                if where.id_number
+                else []
+            ),
         ]
 
     async def exists_with_id_number(self, id_number: IdNumber) -> bool:
-        return await self._exists(self.table.c.id_number == id_number.value)
+        return await self._exists(self.table.c.id_number_hash == self._id_number_hash(id_number))
 
 
-class PostgresInstitutionRepository(TableRepository[Institution, InstitutionFilter]):
+class PostgresInstitutionRepository(SealingRepository[Institution, InstitutionFilter]):
     table = institutions
     unique_violations = MappingProxyType(
         {"uq_institutions_credit_code": InstitutionAlreadyRegistered}
@@ -126,7 +137,7 @@ class PostgresInstitutionRepository(TableRepository[Institution, InstitutionFilt
             "name": entity.name,
             "credit_code": entity.credit_code.value,
             "address": entity.address,
-            "phone": entity.phone.value,
+            "phone": self.sealed("phone", entity.id, entity.phone.value),
             "registered_at": entity.registered_at,
         }
 
@@ -137,7 +148,7 @@ class PostgresInstitutionRepository(TableRepository[Institution, InstitutionFilt
             name=row.name,
             credit_code=CreditCode(row.credit_code),
             address=row.address,
-            phone=Phone(row.phone),
+            phone=Phone(self.opened(row, "phone")),
             registered_at=row.registered_at,
         )
 

@@ -16,6 +16,10 @@ from sqlalchemy import (
     Uuid,
 )
 
+SEALED = {"sealed": True}
+"""Marks a column of personal data sealed by ``src/adapters/crypto.py`` (SEC-06): the
+repositories encrypt and decrypt it, ``flexfin rotate-pii-keys`` re-encrypts it."""
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -35,9 +39,9 @@ enterprises = Table(
     Column("legal_representative", Text, nullable=False),
     Column("address", Text, nullable=False),
     Column("business_scope", Text, nullable=False),
-    Column("phone", String(11), nullable=False),
+    Column("phone", LargeBinary, nullable=False, info=SEALED),
     Column("bank_name", Text, nullable=False),
-    Column("account_number", String(32), nullable=False),
+    Column("account_number", LargeBinary, nullable=False, info=SEALED),
     Column("status", String(16), nullable=False),
     Column("onboarded_at", DateTime(timezone=True), nullable=False),
     Column("closed_at", DateTime(timezone=True)),
@@ -51,9 +55,10 @@ workers = Table(
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("name", Text, nullable=False),
-    Column("id_number", String(18), nullable=False, unique=True),
-    Column("phone", String(11), nullable=False),
-    Column("bank_card", String(19), nullable=False),
+    Column("id_number", LargeBinary, nullable=False, info=SEALED),
+    Column("id_number_hash", LargeBinary, nullable=False, unique=True),
+    Column("phone", LargeBinary, nullable=False, info=SEALED),
+    Column("bank_card", LargeBinary, nullable=False, info=SEALED),
     Column("address", Text, nullable=False),
     Column("registered_at", DateTime(timezone=True), nullable=False),
 )
@@ -66,7 +71,7 @@ institutions = Table(
     Column("name", Text, nullable=False),
     Column("credit_code", String(18), nullable=False, unique=True),
     Column("address", Text, nullable=False),
-    Column("phone", String(11), nullable=False),
+    Column("phone", LargeBinary, nullable=False, info=SEALED),
     Column("registered_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("kind IN ('bank', 'insurer', 'guarantor')", name="kind"),
 )

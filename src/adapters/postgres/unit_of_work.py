@@ -5,6 +5,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from ..crypto import FieldCipher
 from .identity import (
     OutboxNotifier,
     PostgresAccountRepository,
@@ -33,8 +34,9 @@ class PostgresUnitOfWork:
     notifier: OutboxNotifier
     one_time_codes: PostgresOneTimeCodeStore
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, cipher: FieldCipher) -> None:
         self._engine = engine
+        self._cipher = cipher
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
 
@@ -42,9 +44,9 @@ class PostgresUnitOfWork:
         connection = await self._engine.connect()
         self._connection = connection
         self._transaction = await connection.begin()
-        self.enterprises = PostgresEnterpriseRepository(connection)
-        self.workers = PostgresWorkerRepository(connection)
-        self.institutions = PostgresInstitutionRepository(connection)
+        self.enterprises = PostgresEnterpriseRepository(connection, self._cipher)
+        self.workers = PostgresWorkerRepository(connection, self._cipher)
+        self.institutions = PostgresInstitutionRepository(connection, self._cipher)
         self.accounts = PostgresAccountRepository(connection)
         self.guards = PostgresGuardRepository(connection)
         self.sessions = PostgresSessionRepository(connection)

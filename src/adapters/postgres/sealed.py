@@ -1,0 +1,41 @@
+"""Repositories of tables with sealed personal-data columns (SEC-06): ``to_row`` seals the
+plaintext of the domain's value objects, ``from_row`` opens it again."""
+
+from typing import Any, TypeVar
+from uuid import UUID
+
+from sqlalchemy import Column, Row, Table
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ..crypto import FieldCipher
+from .repository import TableRepository
+
+E = TypeVar("E")
+F = TypeVar("F")
+
+
+def sealed_columns(table: Table) -> list[Column[Any]]:
+    return [column for column in table.columns if column.info.get("sealed")]
+
+
+def field_name(column: Column[Any]) -> str:
+    """What a sealed value is bound to, besides its row: ``workers.bank_card``."""
+    return f"{column.table.name}.{column.name}"
+
+
+class SealingRepository(TableRepository[E, F]):
+    def __init__(self, connection: AsyncConnection, cipher: FieldCipher) -> None:
+        super().__init__(connection)
+        self._cipher = cipher
+
+    def _field(self, column: str) -> str:
+        if not self.table.c[column].info.get("sealed"):
+            raise ValueError(f"{self.table.name}.{column} is not marked SEALED in tables.py")
+        return field_name(self.table.c[column])
+
+    def sealed(self, column: str, row_id: UUID, plaintext: str) -> bytes:
+        return self._cipher.encrypt(plaintext, field=self._field(column), row=row_id)
+
+    def opened(self, row: Row[Any], column: str) -> str:
+        sealed: bytes = getattr(row, column)
+        return self._cipher.decrypt(sealed, field=self._field(column), row=row.id)
