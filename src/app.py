@@ -19,6 +19,7 @@ from .adapters.postgres.engine import create_engine
 from .adapters.postgres.migrate import current_revision, head_revision
 from .adapters.postgres.unit_of_work import PostgresUnitOfWork
 from .auth.challenges import Challenges
+from .auth.grants import RoleGrants
 from .auth.lockout import LockoutPolicy
 from .auth.passwords import Passwords
 from .auth.principal import Principal
@@ -86,6 +87,7 @@ def create_app(
         return PostgresUnitOfWork(engine, cipher)
 
     identity = build_identity(settings, unit_of_work, the_clock, challenges)
+    role_grants = RoleGrants(unit_of_work, the_clock)
     second_factors = SecondFactors(
         unit_of_work, identity.passwords, identity.tokens, the_clock, identity.account_lockout
     )
@@ -99,6 +101,7 @@ def create_app(
             clock=the_clock,
             identity=identity,
             second_factors=second_factors,
+            role_grants=role_grants,
         )
 
     authenticate = bearer_authenticator(identity.tokens, the_clock, identity.is_session_active)

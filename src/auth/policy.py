@@ -86,6 +86,10 @@ _POLICY: dict[str, Access] = {
     "LoginEventEdge.*": Access(PEOPLE),
     "LoginEvent.*": Access(PEOPLE),
     "Mutation.unlockAccount": Access(frozenset({Role.SECADMIN})),
+    "Query.pendingRoleGrants": Access(frozenset({Role.SECADMIN})),
+    "RoleGrant.*": Access(frozenset({Role.SECADMIN})),
+    "Mutation.requestRoleGrant": Access(frozenset({Role.SECADMIN}), step_up=True),
+    "Mutation.decideRoleGrant": Access(frozenset({Role.SECADMIN}), step_up=True),
     # --- second factors and step-up (SEC-04) ---
     "Mutation.enrolTotp": Access(WRITERS),
     "TotpEnrolment.*": Access(WRITERS),

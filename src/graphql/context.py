@@ -7,6 +7,7 @@ from typing import TypeAlias
 import strawberry
 from starlette.requests import Request
 
+from ..auth.grants import RoleGrants
 from ..auth.principal import Principal
 from ..auth.service import Identity
 from ..auth.step_up import SecondFactors
@@ -25,6 +26,7 @@ class Context:
     clock: Clock
     identity: Identity
     second_factors: SecondFactors
+    role_grants: RoleGrants
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

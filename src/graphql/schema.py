@@ -10,6 +10,7 @@ from graphql import GraphQLSchema
 from ..auth.policy import row_scope
 from ..domain.shared.errors import InvalidInput, checked
 from .context import Info
+from .grants import GrantsMutation, GrantsQuery
 from .identity import IdentityMutation, IdentityQuery
 from .parties import NODE_LOADERS, PartiesMutation, PartiesQuery
 from .relay import Node, global_id, parse_global_id
@@ -33,7 +34,7 @@ async def _load_nodes(info: Info, parsed: list[tuple[str, UUID]]) -> list[Node |
 
 
 @strawberry.type
-class Query(PartiesQuery, IdentityQuery):
+class Query(PartiesQuery, IdentityQuery, GrantsQuery):
     @strawberry.field(description="Any object by its global id; null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return (await _load_nodes(info, [checked("id", parse_global_id, id, *NODE_LOADERS)]))[0]
@@ -49,7 +50,7 @@ class Query(PartiesQuery, IdentityQuery):
 
 
 @strawberry.type
-class Mutation(PartiesMutation, IdentityMutation, StepUpMutation):
+class Mutation(PartiesMutation, IdentityMutation, StepUpMutation, GrantsMutation):
     pass
 
 

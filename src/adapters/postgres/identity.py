@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ...auth.accounts import Account, AccountExists, AccountId, AccountStatus
 from ...auth.factors import OneTimeCode
+from ...auth.grants import GrantStatus, RoleGrant
 from ...auth.lockout import Guard
 from ...auth.roles import Role
 from ...auth.sessions import LoginEvent, RefreshTokenRecord, Session, SessionId
@@ -27,6 +28,7 @@ from .tables import (
     one_time_codes,
     outbox_messages,
     refresh_tokens,
+    role_grants,
     sessions,
 )
 
@@ -320,3 +322,61 @@ class PostgresOneTimeCodeStore:
             .where(one_time_codes.c.id == code.id)
             .values(attempts=code.attempts, used_at=code.used_at)
         )
+
+
+def _grant(row: Row[Any]) -> RoleGrant:
+    return RoleGrant(
+        id=row.id,
+        account_id=row.account_id,
+        role=Role(row.role),
+        requested_by=row.requested_by,
+        requested_at=row.requested_at,
+        status=GrantStatus(row.status),
+        decided_by=row.decided_by,
+        decided_at=row.decided_at,
+    )
+
+
+class PostgresRoleGrantStore:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add(self, grant: RoleGrant) -> None:
+        await self._connection.execute(
+            insert(role_grants).values(
+                id=grant.id,
+                account_id=grant.account_id,
+                role=grant.role.value,
+                requested_by=grant.requested_by,
+                requested_at=grant.requested_at,
+                status=grant.status.value,
+            )
+        )
+
+    async def get(self, id: UUID) -> RoleGrant | None:
+        row = (
+            await self._connection.execute(
+                select(role_grants).where(role_grants.c.id == id).with_for_update()
+            )
+        ).first()
+        return None if row is None else _grant(row)
+
+    async def save(self, grant: RoleGrant) -> None:
+        await self._connection.execute(
+            update(role_grants)
+            .where(role_grants.c.id == grant.id)
+            .values(
+                status=grant.status.value,
+                decided_by=grant.decided_by,
+                decided_at=grant.decided_at,
+            )
+        )
+
+    async def pending(self) -> list[RoleGrant]:
+        rows = await self._connection.execute(
+            select(role_grants)
+            .where(role_grants.c.status == "pending")
+            .order_by(role_grants.c.requested_at)
+            .limit(100)
+        )
+        return [_grant(row) for row in rows]

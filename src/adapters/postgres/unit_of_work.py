@@ -13,6 +13,7 @@ from .identity import (
     PostgresGuardRepository,
     PostgresLoginLog,
     PostgresOneTimeCodeStore,
+    PostgresRoleGrantStore,
     PostgresSessionRepository,
 )
 from .parties import (
@@ -33,6 +34,7 @@ class PostgresUnitOfWork:
     challenges: PostgresChallengeStore
     notifier: OutboxNotifier
     one_time_codes: PostgresOneTimeCodeStore
+    role_grants: PostgresRoleGrantStore
 
     def __init__(self, engine: AsyncEngine, cipher: FieldCipher) -> None:
         self._engine = engine
@@ -54,6 +56,7 @@ class PostgresUnitOfWork:
         self.challenges = PostgresChallengeStore(connection)
         self.notifier = OutboxNotifier(connection)
         self.one_time_codes = PostgresOneTimeCodeStore(connection)
+        self.role_grants = PostgresRoleGrantStore(connection)
         return self
 
     async def __aexit__(

@@ -1,0 +1,74 @@
+"""GraphQL for role grants with maker-checker (SEC-07, SEC-08)."""
+
+from datetime import datetime
+from typing import Self
+
+import strawberry
+
+from ..auth.grants import RoleGrant as Grant
+from ..auth.roles import Role
+from ..domain.shared.errors import checked
+from .context import Info
+from .relay import global_id, parse_global_id
+
+RoleName = strawberry.enum(Role, name="Role")
+
+
+@strawberry.type(description="A request to give an account a role, and its decision.")
+class RoleGrant:
+    id: strawberry.ID
+    account_id: strawberry.ID
+    role: RoleName  # type: ignore[valid-type]
+    requested_by: strawberry.ID
+    requested_at: datetime
+    status: str
+    decided_by: strawberry.ID | None
+    decided_at: datetime | None
+
+    @classmethod
+    def of(cls, grant: Grant) -> Self:
+        return cls(
+            id=global_id("RoleGrant", grant.id),
+            account_id=strawberry.ID(str(grant.account_id)),
+            role=grant.role,
+            requested_by=strawberry.ID(str(grant.requested_by)),
+            requested_at=grant.requested_at,
+            status=grant.status.value,
+            decided_by=strawberry.ID(str(grant.decided_by)) if grant.decided_by else None,
+            decided_at=grant.decided_at,
+        )
+
+
+@strawberry.input
+class RequestRoleGrantInput:
+    login: str
+    role: RoleName  # type: ignore[valid-type]
+
+
+@strawberry.input
+class DecideRoleGrantInput:
+    id: strawberry.ID
+    approve: bool
+
+
+@strawberry.type
+class GrantsQuery:
+    @strawberry.field(description="Role grants waiting for a second security administrator.")
+    async def pending_role_grants(self, info: Info) -> list[RoleGrant]:
+        return [RoleGrant.of(g) for g in await info.context.role_grants.pending()]
+
+
+@strawberry.type
+class GrantsMutation:
+    @strawberry.mutation(description="Ask for a role to be granted (needs a second secadmin).")
+    async def request_role_grant(self, info: Info, input: RequestRoleGrantInput) -> RoleGrant:
+        grant = await info.context.role_grants.request(
+            info.context.principal, input.login, input.role
+        )
+        return RoleGrant.of(grant)
+
+    @strawberry.mutation(description="Approve or reject another administrator's grant request.")
+    async def decide_role_grant(self, info: Info, input: DecideRoleGrantInput) -> RoleGrant:
+        _, id = checked("input.id", parse_global_id, input.id, "RoleGrant")
+        grant = await info.context.role_grants.decide(info.context.principal, id, input.approve)
+        return RoleGrant.of(grant)

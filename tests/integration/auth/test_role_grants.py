@@ -1,0 +1,66 @@
+"""Role grants need two security administrators (SEC-07, SEC-08: maker-checker)."""
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
+from src.auth.roles import Role
+from tests.conftest import SignIn
+from tests.integration.auth.conftest import MakeAccount
+
+REQUEST = """mutation($input: RequestRoleGrantInput!) {
+  requestRoleGrant(input: $input) { id status role } }"""
+DECIDE = """mutation($input: DecideRoleGrantInput!) {
+  decideRoleGrant(input: $input) { status decidedBy } }"""
+
+
+async def gql(
+    client: httpx.AsyncClient, query: str, headers: dict[str, str], **variables: Any
+) -> httpx.Response:
+    return await client.post(
+        "/graphql", json={"query": query, "variables": variables}, headers=headers
+    )
+
+
+async def test_sec_08_a_grant_is_decided_by_another_secadmin(
+    app_client: httpx.AsyncClient,
+    sign_in: SignIn,
+    make_account: MakeAccount,
+    unit_of_work: Callable[[], PostgresUnitOfWork],
+) -> None:
+    target = await make_account("liming", frozenset({Role.OPERATOR}))
+    maker = await sign_in(Role.SECADMIN, stepped_up=True)
+    checker = await sign_in(Role.SECADMIN, stepped_up=True)
+    requested = await gql(app_client, REQUEST, maker, input={"login": "liming", "role": "AUDITOR"})
+    grant = requested.json()["data"]["requestRoleGrant"]
+    assert (grant["status"], grant["role"]) == ("pending", "AUDITOR")
+
+    own = await gql(app_client, DECIDE, maker, input={"id": grant["id"], "approve": True})
+    assert own.json()["errors"][0]["extensions"]["code"] == "MAKER_CHECKER_VIOLATION"
+
+    approved = await gql(app_client, DECIDE, checker, input={"id": grant["id"], "approve": True})
+    assert approved.json()["data"]["decideRoleGrant"]["status"] == "approved"
+    again = await gql(app_client, DECIDE, checker, input={"id": grant["id"], "approve": False})
+    assert again.json()["errors"][0]["extensions"]["code"] == "INVALID_STATE_TRANSITION"
+
+    pending = await gql(app_client, "{ pendingRoleGrants { id } }", checker)
+    assert pending.json()["data"]["pendingRoleGrants"] == []
+    async with unit_of_work() as uow:
+        account = await uow.accounts.get(target.id)
+    assert account is not None
+    assert account.roles == {Role.OPERATOR, Role.AUDITOR}
+
+
+async def test_granting_roles_is_for_stepped_up_secadmins_only(
+    app_client: httpx.AsyncClient, sign_in: SignIn, make_account: MakeAccount
+) -> None:
+    await make_account("liming")
+    variables = {"input": {"login": "liming", "role": "SECADMIN"}}
+    operator = await gql(
+        app_client, REQUEST, await sign_in(Role.OPERATOR, stepped_up=True), **variables
+    )
+    assert operator.status_code == 403
+    not_fresh = await gql(app_client, REQUEST, await sign_in(Role.SECADMIN), **variables)
+    assert not_fresh.json()["errors"][0]["extensions"]["code"] == "STEP_UP_REQUIRED"
