@@ -4,6 +4,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Double,
     MetaData,
     String,
     Table,
@@ -64,4 +65,12 @@ institutions = Table(
     Column("phone", String(11), nullable=False),
     Column("registered_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("kind IN ('bank', 'insurer', 'guarantor')", name="kind"),
+)
+
+cost_budgets = Table(
+    "cost_budgets",
+    metadata,
+    Column("principal_key", Text, primary_key=True),
+    Column("available", Double, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
