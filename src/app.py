@@ -5,16 +5,20 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+from graphql import GraphQLSchema
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
+from .adapters.postgres.cost_budgets import PostgresCostBudgets
 from .adapters.postgres.engine import create_engine
 from .adapters.postgres.migrate import current_revision, head_revision
 from .adapters.postgres.unit_of_work import PostgresUnitOfWork
+from .auth.budget import BudgetPolicy
 from .auth.principal import Principal
 from .auth.tokens import AccessTokens, SigningKey
 from .domain.shared.clock import Clock, SystemClock
@@ -22,7 +26,9 @@ from .graphql.authentication import bearer_authenticator
 from .graphql.context import Context
 from .graphql.explorer import ASSETS_URL, assets_app, explorer_page
 from .graphql.http import GraphQLEndpoint
-from .graphql.schema import build_schema
+from .graphql.limits import DocumentLimits
+from .graphql.schema import build_schema, graphql_core_schema
+from .graphql.throttle import QueryCosts
 from .middleware import BodyLimitMiddleware, RequestIdMiddleware
 from .settings import Settings
 
@@ -31,6 +37,14 @@ log = logging.getLogger(__name__)
 
 def request_id(request: Request) -> str:
     return str(request.scope["state"]["request_id"])
+
+
+def api_costs(
+    settings: Settings, schema: GraphQLSchema, engine: AsyncEngine, clock: Clock
+) -> QueryCosts:
+    """Query costs charged to per-principal budgets in PostgreSQL (ADR 0014)."""
+    policy = BudgetPolicy(maximum=settings.cost_budget, restore_rate=settings.cost_restore_rate)
+    return QueryCosts(schema, PostgresCostBudgets(engine, policy), clock, settings.max_query_cost)
 
 
 def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
@@ -55,11 +69,20 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             clock=the_clock,
         )
 
+    schema = build_schema()
     graphql = GraphQLEndpoint(
-        build_schema(),
+        schema,
         make_context,
         request_id,
         bearer_authenticator(tokens, the_clock),
+        costs=api_costs(settings, graphql_core_schema(schema), engine, the_clock),
+        limits=DocumentLimits(
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_aliases,
+            max_tokens=settings.max_tokens,
+            introspection=not settings.is_production,
+            suggestions=not settings.is_production,
+        ),
         explorer=None if settings.is_production else explorer_page,
     )
 
