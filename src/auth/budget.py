@@ -11,8 +11,9 @@ from typing import Protocol
 
 @dataclass(frozen=True, slots=True)
 class BudgetPolicy:
-    maximum: int = 1000
-    restore_rate: int = 50
+    maximum: int
+    """Points in a full budget."""
+    restore_rate: int
     """Points per second."""
 
 
