@@ -7,7 +7,9 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
+from graphql import GraphQLSchema
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -15,9 +17,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from .adapters.crypto import FieldCipher
+from .adapters.postgres.cost_budgets import PostgresCostBudgets
 from .adapters.postgres.engine import create_engine
 from .adapters.postgres.migrate import current_revision, head_revision
 from .adapters.postgres.unit_of_work import PostgresUnitOfWork
+from .auth.budget import BudgetPolicy
 from .auth.challenges import Challenges
 from .auth.grants import RoleGrants
 from .auth.lockout import LockoutPolicy
@@ -32,7 +36,9 @@ from .graphql.authentication import bearer_authenticator
 from .graphql.context import Context
 from .graphql.explorer import ASSETS_URL, assets_app, explorer_page
 from .graphql.http import GraphQLEndpoint
-from .graphql.schema import build_schema
+from .graphql.limits import DocumentLimits
+from .graphql.schema import build_schema, graphql_core_schema
+from .graphql.throttle import QueryCosts
 from .middleware import BodyLimitMiddleware, RequestIdMiddleware
 from .settings import Settings
 
@@ -72,6 +78,14 @@ def build_identity(
     )
 
 
+def api_costs(
+    settings: Settings, schema: GraphQLSchema, engine: AsyncEngine, clock: Clock
+) -> QueryCosts:
+    """Query costs charged to per-principal budgets in PostgreSQL (ADR 0014)."""
+    policy = BudgetPolicy(maximum=settings.cost_budget, restore_rate=settings.cost_restore_rate)
+    return QueryCosts(schema, PostgresCostBudgets(engine, policy), clock, settings.max_query_cost)
+
+
 def create_app(
     settings: Settings, clock: Clock | None = None, challenges: Challenges | None = None
 ) -> Starlette:
@@ -105,12 +119,21 @@ def create_app(
         )
 
     authenticate = bearer_authenticator(identity.tokens, the_clock, identity.is_session_active)
+    schema = build_schema()
     graphql = GraphQLEndpoint(
-        build_schema(),
+        schema,
         make_context,
         request_id,
         authenticate,
         the_clock,
+        costs=api_costs(settings, graphql_core_schema(schema), engine, the_clock),
+        limits=DocumentLimits(
+            max_depth=settings.max_query_depth,
+            max_aliases=settings.max_aliases,
+            max_tokens=settings.max_tokens,
+            introspection=not settings.is_production,
+            suggestions=not settings.is_production,
+        ),
         explorer=None if settings.is_production else explorer_page,
     )
 

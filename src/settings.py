@@ -87,6 +87,25 @@ def _pii_hash_key(env: Mapping[str, str], production: bool) -> bytes:
     return value
 
 
+def _api_limits(env: Mapping[str, str]) -> dict[str, int]:
+    limits = {
+        field: _int(env, name, default)
+        for field, name, default in (
+            ("max_query_depth", "FLEXFIN_MAX_QUERY_DEPTH", 12),
+            ("max_aliases", "FLEXFIN_MAX_ALIASES", 30),
+            ("max_tokens", "FLEXFIN_MAX_TOKENS", 5000),
+            ("max_query_cost", "FLEXFIN_MAX_QUERY_COST", 1000),
+            ("cost_budget", "FLEXFIN_COST_BUDGET", 1000),
+            ("cost_restore_rate", "FLEXFIN_COST_RESTORE_RATE", 50),
+        )
+    }
+    if min(limits.values()) < 1:
+        raise SettingsError("the API limits (FLEXFIN_MAX_*, FLEXFIN_COST_*) must be at least 1")
+    if limits["max_query_cost"] > limits["cost_budget"]:
+        raise SettingsError("FLEXFIN_MAX_QUERY_COST must not exceed FLEXFIN_COST_BUDGET")
+    return limits
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str | None = None
@@ -113,6 +132,16 @@ class Settings:
     """Personal-data encryption keys, active first (``FLEXFIN_PII_KEYS``, SEC-06)."""
     pii_hash_key: bytes = PII_DEVELOPMENT_HASH_KEY
     """The key of the exact-lookup hashes of personal data (``FLEXFIN_PII_HASH_KEY``)."""
+    # API limits and query cost (docs/security.md, ADR 0014)
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_query_cost: int = 1000
+    """The most one query may cost; it must fit in a full budget."""
+    cost_budget: int = 1000
+    """Points a principal's budget holds when full (``maximumAvailable``)."""
+    cost_restore_rate: int = 50
+    """Points per second the budget refills (``restoreRate``)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -138,6 +167,7 @@ class Settings:
             ip_max_failures=_int(env, "FLEXFIN_IP_MAX_FAILURES", 30),
             pii_keys=_pii_keys(env, environment == "production"),
             pii_hash_key=_pii_hash_key(env, environment == "production"),
+            **_api_limits(env),
         )
 
     @property

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from starlette.applications import Starlette
 
 from src.adapters.crypto import FieldCipher
 from src.adapters.postgres.engine import async_url, create_engine
@@ -129,6 +130,22 @@ def cipher() -> FieldCipher:
     return FieldCipher(settings.pii_keys, settings.pii_hash_key)
 
 
+@contextlib.asynccontextmanager
+async def serving(app: Starlette, *client_ips: str) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """In-process HTTP clients for ``app`` (started and stopped around them), one calling from
+    each address in ``client_ips``."""
+    async with app.router.lifespan_context(app), contextlib.AsyncExitStack() as clients:
+        yield [
+            await clients.enter_async_context(
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app, client=(ip, 123)),
+                    base_url="http://testserver",
+                )
+            )
+            for ip in client_ips
+        ]
+
+
 @pytest.fixture
 def unit_of_work(db: AsyncEngine, cipher: FieldCipher) -> Callable[[], PostgresUnitOfWork]:
     return lambda: PostgresUnitOfWork(db, cipher)
@@ -185,11 +202,7 @@ async def app_client(
     app = create_app(
         Settings(database_url=database_url, db_pool_size=2), clock=clock, challenges=challenges
     )
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
-    ):
+    async with serving(app, "127.0.0.1") as [client]:
         yield client
 
 

@@ -11,6 +11,7 @@ from uuid import UUID
 from ..domain.shared.clock import Clock
 from ..domain.shared.errors import DomainError, InvalidStateTransition, NotFound
 from ..domain.shared.ids import new_id
+from ..domain.shared.pagination import Page, PageRequest
 from .accounts import normalised_login
 from .ports import IdentityUnitOfWork
 from .principal import Principal
@@ -56,7 +57,7 @@ class RoleGrantStore(Protocol):
         ...
 
     async def save(self, grant: RoleGrant) -> None: ...
-    async def pending(self) -> list[RoleGrant]: ...
+    async def pending(self, request: PageRequest) -> Page[RoleGrant]: ...
 
 
 class GrantsUnitOfWork(IdentityUnitOfWork, Protocol):
@@ -102,6 +103,6 @@ class RoleGrants:
             await uow.commit()
         return grant
 
-    async def pending(self) -> list[RoleGrant]:
+    async def pending(self, request: PageRequest) -> Page[RoleGrant]:
         async with self.unit_of_work() as uow:
-            return await uow.role_grants.pending()
+            return await uow.role_grants.pending(request)

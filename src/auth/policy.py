@@ -81,6 +81,8 @@ _POLICY: dict[str, Access] = {
     "Me.*": Access(public=True),  # reached by signing in (AuthPayload.me) or by Query.me
     "Query.mySessions": Access(PEOPLE),
     "SessionInfo.*": Access(PEOPLE),
+    "SessionInfoConnection.*": Access(PEOPLE),
+    "SessionInfoEdge.*": Access(PEOPLE),
     "Query.myLoginLog": Access(PEOPLE),
     "LoginEventConnection.*": Access(PEOPLE),
     "LoginEventEdge.*": Access(PEOPLE),
@@ -88,6 +90,8 @@ _POLICY: dict[str, Access] = {
     "Mutation.unlockAccount": Access(frozenset({Role.SECADMIN})),
     "Query.pendingRoleGrants": Access(frozenset({Role.SECADMIN})),
     "RoleGrant.*": Access(frozenset({Role.SECADMIN})),
+    "RoleGrantConnection.*": Access(frozenset({Role.SECADMIN})),
+    "RoleGrantEdge.*": Access(frozenset({Role.SECADMIN})),
     "Mutation.requestRoleGrant": Access(frozenset({Role.SECADMIN}), step_up=True),
     "Mutation.decideRoleGrant": Access(frozenset({Role.SECADMIN}), step_up=True),
     # --- second factors and step-up (SEC-04) ---

@@ -231,9 +231,9 @@ class Identity:
             session = await uow.sessions.get(session_id)
         return session is not None and session.is_active(self.clock.now())
 
-    async def sessions_of(self, principal: Principal) -> list[Session]:
+    async def sessions_of(self, principal: Principal, request: PageRequest) -> Page[Session]:
         async with self.unit_of_work() as uow:
-            return await uow.sessions.of_account(_account_of(principal))
+            return await uow.sessions.of_account(_account_of(principal), request)
 
     async def login_log(self, principal: Principal, request: PageRequest) -> Page[LoginEvent]:
         async with self.unit_of_work() as uow:

@@ -38,7 +38,7 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
         if original.field:
             extensions["field"] = camel_path(original.field)
         return _with_extensions(error, extensions, original.message)
-    if original is not None and error.path is not None:
+    if original is not None and error.path is not None and not isinstance(original, GraphQLError):
         log.error(
             "unexpected error in a resolver",
             exc_info=(type(original), original, original.__traceback__),

@@ -9,14 +9,13 @@ from ..auth.grants import RoleGrant as Grant
 from ..auth.roles import Role
 from ..domain.shared.errors import checked
 from .context import Info
-from .relay import global_id, parse_global_id
+from .relay import Connection, Node, global_id, page_request, parse_global_id
 
 RoleName = strawberry.enum(Role, name="Role")
 
 
 @strawberry.type(description="A request to give an account a role, and its decision.")
-class RoleGrant:
-    id: strawberry.ID
+class RoleGrant(Node):
     account_id: strawberry.ID
     role: RoleName  # type: ignore[valid-type]
     requested_by: strawberry.ID
@@ -54,8 +53,12 @@ class DecideRoleGrantInput:
 @strawberry.type
 class GrantsQuery:
     @strawberry.field(description="Role grants waiting for a second security administrator.")
-    async def pending_role_grants(self, info: Info) -> list[RoleGrant]:
-        return [RoleGrant.of(g) for g in await info.context.role_grants.pending()]
+    async def pending_role_grants(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[RoleGrant]:
+        request = page_request(first, after)
+        page = await info.context.role_grants.pending(request)
+        return Connection[RoleGrant].of(page, request, RoleGrant.of, lambda g: g.id)
 
 
 @strawberry.type

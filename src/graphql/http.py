@@ -5,24 +5,20 @@ legacy rules), on graphql-core directly so that status codes, caching and limits
 - ``Accept: application/graphql-response+json`` → request errors (parse, validation,
   variables) answer 400 with no ``data``; ``application/json`` (and ``*/*``, or no Accept)
   → 200. A malformed HTTP request (bad JSON, bad parameters) is 400 either way.
+- One operation per request: a JSON array (a batch) is refused with ``BATCHING_NOT_SUPPORTED``.
+- API limits (``limits.py``, ``throttle.py``): the document's static limits are cached with
+  it; the query cost is charged to the caller's budget before execution and reported in
+  ``extensions.cost`` (429 with ``Retry-After`` when the budget is short).
 """
 
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 import strawberry
-from graphql import (
-    DocumentNode,
-    ExecutionResult,
-    GraphQLError,
-    OperationType,
-    get_operation_ast,
-    parse,
-    validate,
-)
+from graphql import ExecutionResult, OperationType, get_operation_ast, validate
 from graphql import execute as execute_document
 from graphql.pyutils import is_awaitable
 from starlette.requests import Request
@@ -32,8 +28,10 @@ from ..auth.principal import Principal
 from ..auth.tokens import Unauthenticated
 from ..domain.shared.clock import Clock
 from .errors import format_error
+from .limits import DocumentLimits, checked_document
 from .permissions import denial_status, policy_rule
 from .schema import graphql_core_schema
+from .throttle import Admission, QueryCosts, budget_key
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -43,10 +41,17 @@ INVALID_TOKEN = 'Bearer error="invalid_token"'  # noqa: S105 - a header value, n
 class BadRequest(Exception):
     """The HTTP request is not a well-formed GraphQL-over-HTTP request."""
 
-    def __init__(self, message: str, status: int = 400, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        message: str,
+        status: int = 400,
+        headers: dict[str, str] | None = None,
+        code: str = "BAD_REQUEST",
+    ):
         super().__init__(message)
         self.status = status
         self.headers = headers or {}
+        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +89,16 @@ def negotiate(accept: str | None) -> str | None:
     return None if best is None else best[2]
 
 
-def _json_object(raw: str, name: str) -> dict[str, Any]:
+def _json_object(raw: str, name: str, batch: bool = False) -> dict[str, Any]:
     try:
         value = json.loads(raw)
     except ValueError:
         raise BadRequest(f"{name} is not valid JSON") from None
+    if batch and isinstance(value, list):
+        raise BadRequest(
+            "batching is not supported: send one operation per request",
+            code="BATCHING_NOT_SUPPORTED",
+        )
     if not isinstance(value, dict):
         raise BadRequest(f"{name} must be a JSON object")
     return value
@@ -132,7 +142,7 @@ async def read_params(request: Request) -> GraphQLParams:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequest("the body is not UTF-8") from None
-    return params_of(_json_object(text, "the request body"))
+    return params_of(_json_object(text, "the request body", batch=True))
 
 
 class GraphQLEndpoint:
@@ -145,6 +155,8 @@ class GraphQLEndpoint:
         request_id: Callable[[Request], str],
         authenticate: Callable[[Request], Awaitable[Principal]],
         clock: Clock,
+        costs: QueryCosts,
+        limits: DocumentLimits,
         explorer: Callable[[Request], Awaitable[Response]] | None = None,
         document_cache_size: int = 1024,
     ) -> None:
@@ -155,21 +167,26 @@ class GraphQLEndpoint:
         self._clock = clock
         self._request_id = request_id
         self._explorer = explorer
-        self._document = lru_cache(maxsize=document_cache_size)(self._parse_and_validate)
+        self._costs = costs
+        self._hide_suggestions = not limits.suggestions
+        self._document = lru_cache(maxsize=document_cache_size)(
+            partial(checked_document, self._schema, limits)
+        )
 
-    def _parse_and_validate(self, query: str) -> tuple[DocumentNode | None, list[GraphQLError]]:
-        try:
-            document = parse(query)
-        except GraphQLError as error:
-            return None, [error]
-        errors = validate(self._schema, document)
-        return (None, errors) if errors else (document, [])
-
-    def _respond(self, body: dict[str, Any], status: int, media_type: str) -> Response:
+    def _respond(
+        self,
+        body: dict[str, Any],
+        status: int,
+        media_type: str,
+        admission: Admission | None = None,
+    ) -> Response:
+        if admission is not None:
+            body["extensions"] = admission.extensions
         return Response(
             json.dumps(body, ensure_ascii=False, separators=(",", ":")),
             status_code=status,
             media_type=f"{media_type}; charset=utf-8",
+            headers=None if admission is None else admission.headers,
         )
 
     def _bad_request(
@@ -199,14 +216,12 @@ class GraphQLEndpoint:
         try:
             params = await read_params(request)
         except BadRequest as error:
-            return self._bad_request(error, media_type, request)
+            return self._bad_request(error, media_type, request, code=error.code)
         try:
             principal = await self._authenticate(request)
         except Unauthenticated as error:
             return self._bad_request(
-                BadRequest(
-                    error.message, 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}
-                ),
+                BadRequest(error.message, 401, {"WWW-Authenticate": INVALID_TOKEN}),
                 media_type,
                 request,
                 code=error.code,
@@ -219,13 +234,7 @@ class GraphQLEndpoint:
         request_id = self._request_id(request)
         request_error_status = 400 if media_type == GRAPHQL_RESPONSE_JSON else 200
         document, errors = self._document(params.query)
-        if document is None:
-            return self._respond(
-                {"errors": [format_error(e, request_id) for e in errors]},
-                request_error_status,
-                media_type,
-            )
-        operation = get_operation_ast(document, params.operation_name)
+        operation = None if document is None else get_operation_ast(document, params.operation_name)
         if (
             request.method == "GET"
             and operation is not None
@@ -236,10 +245,22 @@ class GraphQLEndpoint:
                 media_type,
                 request,
             )
+        admission = await self._costs.admit(
+            budget_key(principal, request), document, params.operation_name, params.variables
+        )
+        if admission.refusal is not None:
+            errors = [admission.refusal]
+        if document is None or errors:
+            return self._respond(
+                {"errors": [format_error(e, request_id) for e in errors]},
+                admission.status or request_error_status,
+                media_type,
+                admission,
+            )
         denied = validate(self._schema, document, [policy_rule(principal, self._clock.now())])
         if denied:
             refusals = [format_error(e, request_id) for e in denied]
-            return self._respond({"errors": refusals}, denial_status(denied), media_type)
+            return self._respond({"errors": refusals}, denial_status(denied), media_type, admission)
         result = execute_document(
             self._schema,
             document,
@@ -247,6 +268,7 @@ class GraphQLEndpoint:
             variable_values=params.variables,
             operation_name=params.operation_name,
             executor_class=self._strawberry.execution_context_class,
+            hide_suggestions=self._hide_suggestions,
         )
         if is_awaitable(result):
             result = await result
@@ -254,8 +276,8 @@ class GraphQLEndpoint:
         formatted = [format_error(e, request_id) for e in result.errors or []]
         if result.data is None and all(e.path is None for e in result.errors or []):
             # Nothing was executed (variables failed to coerce, or no such operation).
-            return self._respond({"errors": formatted}, request_error_status, media_type)
+            return self._respond({"errors": formatted}, request_error_status, media_type, admission)
         body: dict[str, Any] = {"data": result.data}
         if formatted:
             body["errors"] = formatted
-        return self._respond(body, 200, media_type)
+        return self._respond(body, 200, media_type, admission)

@@ -73,8 +73,7 @@ class AuthPayload:
 
 
 @strawberry.type(description="One signed-in device of yours (SEC-09).")
-class SessionInfo:
-    id: strawberry.ID
+class SessionInfo(Node):
     created_at: datetime
     last_seen_at: datetime
     ip: str
@@ -152,10 +151,15 @@ class IdentityQuery:
         return Me.of(await info.context.identity.account(info.context.principal))
 
     @strawberry.field(description="Your sessions, newest first.")
-    async def my_sessions(self, info: Info) -> list[SessionInfo]:
+    async def my_sessions(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> Connection[SessionInfo]:
         principal = info.context.principal
-        sessions = await info.context.identity.sessions_of(principal)
-        return [SessionInfo.of(s, principal.session_id) for s in sessions]
+        request = page_request(first, after)
+        page = await info.context.identity.sessions_of(principal, request)
+        return Connection[SessionInfo].of(
+            page, request, lambda s: SessionInfo.of(s, principal.session_id), lambda s: s.id
+        )
 
     @strawberry.field(description="Your login log, newest first (SEC-09).")
     async def my_login_log(

@@ -171,7 +171,7 @@ async def test_ids_of_the_wrong_kind_or_unknown_objects(api: httpx.AsyncClient) 
         "query($id: ID!) { node(id: $id) { id } }",
         id="RW50ZXJwcmlzZTowMTkyMDAwMC0wMDAwLTcwMDAtODAwMC0wMDAwMDAwMDAwMDA",
     )
-    assert gone == {"data": {"node": None}}
+    assert gone["data"] == {"node": None}
 
 
 async def test_connections_page_with_cursors_and_cap_first_at_100(api: httpx.AsyncClient) -> None:

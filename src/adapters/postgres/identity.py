@@ -19,7 +19,7 @@ from ...auth.roles import Role
 from ...auth.sessions import LoginEvent, RefreshTokenRecord, Session, SessionId
 from ...domain.shared.ids import new_id
 from ...domain.shared.pagination import Page, PageRequest
-from .repository import TableRepository
+from .repository import TableRepository, keyset_page
 from .tables import (
     accounts,
     login_challenges,
@@ -166,14 +166,12 @@ class PostgresSessionRepository:
             update(sessions).where(sessions.c.id == row.pop("id")).values(row)
         )
 
-    async def of_account(self, account_id: UUID) -> list[Session]:
-        rows = await self._connection.execute(
-            select(sessions)
-            .where(sessions.c.account_id == account_id)
-            .order_by(sessions.c.created_at.desc())
-            .limit(100)
+    async def of_account(self, account_id: UUID, request: PageRequest) -> Page[Session]:
+        """Newest first."""
+        query = select(sessions).where(sessions.c.account_id == account_id)
+        return await keyset_page(
+            self._connection, query, sessions.c.id, request, _session, newest_first=True
         )
-        return [_session(row) for row in rows]
 
     async def add_refresh_token(self, digest: bytes, session_id: UUID, now: datetime) -> None:
         await self._connection.execute(
@@ -217,18 +215,13 @@ class PostgresLoginLog:
     async def page(self, account_id: UUID, request: PageRequest) -> Page[LoginEvent]:
         """Newest first."""
         query = select(login_events).where(login_events.c.account_id == account_id)
-        if request.after is not None:
-            query = query.where(login_events.c.id < request.after)
-        rows = (
-            await self._connection.execute(
-                query.order_by(login_events.c.id.desc()).limit(request.first + 1)
-            )
-        ).all()
-        events = [
-            LoginEvent(r.account_id, r.occurred_at, r.ip, r.user_agent, r.result, r.id)
-            for r in rows[: request.first]
-        ]
-        return Page(events, len(rows) > request.first)
+        return await keyset_page(
+            self._connection, query, login_events.c.id, request, _event, newest_first=True
+        )
+
+
+def _event(row: Row[Any]) -> LoginEvent:
+    return LoginEvent(row.account_id, row.occurred_at, row.ip, row.user_agent, row.result, row.id)
 
 
 class PostgresChallengeStore:
@@ -372,11 +365,7 @@ class PostgresRoleGrantStore:
             )
         )
 
-    async def pending(self) -> list[RoleGrant]:
-        rows = await self._connection.execute(
-            select(role_grants)
-            .where(role_grants.c.status == "pending")
-            .order_by(role_grants.c.requested_at)
-            .limit(100)
-        )
-        return [_grant(row) for row in rows]
+    async def pending(self, request: PageRequest) -> Page[RoleGrant]:
+        """Oldest first."""
+        query = select(role_grants).where(role_grants.c.status == "pending")
+        return await keyset_page(self._connection, query, role_grants.c.id, request, _grant)

@@ -1,11 +1,11 @@
 """One generic table-backed repository; each aggregate supplies its row mapping and filters."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 from uuid import UUID
 
 from asyncpg.exceptions import UniqueViolationError
-from sqlalchemy import ColumnElement, Row, Table, exists, insert, select, update
+from sqlalchemy import ColumnElement, Row, Select, Table, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -14,6 +14,25 @@ from ...domain.shared.pagination import Page, PageRequest
 
 E = TypeVar("E")
 F = TypeVar("F")
+T = TypeVar("T")
+
+
+async def keyset_page(
+    connection: AsyncConnection,
+    query: Select[Any],
+    key: ColumnElement[UUID],
+    request: PageRequest,
+    convert: Callable[[Row[Any]], T],
+    *,
+    newest_first: bool = False,
+) -> Page[T]:
+    """``request.first`` rows of ``query`` after the cursor, ordered by the time-ordered
+    ``key`` (a UUIDv7 column), fetching one more row to know whether a next page exists."""
+    if request.after is not None:
+        query = query.where(key < request.after if newest_first else key > request.after)
+    ordered = query.order_by(key.desc() if newest_first else key).limit(request.first + 1)
+    rows = (await connection.execute(ordered)).all()
+    return Page([convert(row) for row in rows[: request.first]], len(rows) > request.first)
 
 
 class TableRepository(Generic[E, F]):
@@ -74,15 +93,7 @@ class TableRepository(Generic[E, F]):
 
     async def page(self, where: F, request: PageRequest) -> Page[E]:
         query = select(self.table).where(*self._shared_conditions(where), *self.conditions(where))
-        if request.after is not None:
-            query = query.where(self.table.c.id > request.after)
-        rows = (
-            await self._connection.execute(query.order_by(self.table.c.id).limit(request.first + 1))
-        ).all()
-        return Page(
-            items=[self.from_row(row) for row in rows[: request.first]],
-            has_next_page=len(rows) > request.first,
-        )
+        return await keyset_page(self._connection, query, self.table.c.id, request, self.from_row)
 
     def _translated(self, error: IntegrityError) -> Exception:
         cause = getattr(error.orig, "__cause__", None)

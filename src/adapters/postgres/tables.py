@@ -6,6 +6,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Double,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -190,4 +191,12 @@ role_grants = Table(
     Column("status", String(16), nullable=False),
     CheckConstraint("status IN ('pending', 'approved', 'rejected')", name="status"),
     CheckConstraint("decided_by IS NULL OR decided_by <> requested_by", name="maker_checker"),
+)
+
+cost_budgets = Table(
+    "cost_budgets",
+    metadata,
+    Column("principal_key", Text, primary_key=True),
+    Column("available", Double, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )

@@ -45,8 +45,8 @@ async def test_sec_08_a_grant_is_decided_by_another_secadmin(
     again = await gql(app_client, DECIDE, checker, input={"id": grant["id"], "approve": False})
     assert again.json()["errors"][0]["extensions"]["code"] == "INVALID_STATE_TRANSITION"
 
-    pending = await gql(app_client, "{ pendingRoleGrants { id } }", checker)
-    assert pending.json()["data"]["pendingRoleGrants"] == []
+    pending = await gql(app_client, "{ pendingRoleGrants { nodes { id } } }", checker)
+    assert pending.json()["data"]["pendingRoleGrants"]["nodes"] == []
     async with unit_of_work() as uow:
         account = await uow.accounts.get(target.id)
     assert account is not None
