@@ -5,6 +5,7 @@ flexfin serve        start the API (embedded PostgreSQL, migrated and seeded, wh
 flexfin migrate      upgrade the database to the newest migration
 flexfin seed-demo    add the demo data (idempotent)
 flexfin check        check the database is reachable and migrated; exit 1 if not
+flexfin audit-verify check the audit trail's hash chain; exit 1 naming the first broken record
 """
 
 import argparse
@@ -15,6 +16,7 @@ import logging
 import sys
 from collections.abc import Iterator
 
+from .auth.audit import Anchor
 from .settings import Settings, SettingsError
 
 log = logging.getLogger("flexfin")
@@ -56,6 +58,19 @@ async def _check(url: str) -> bool:
         await engine.dispose()
     print(f"database at {revision or 'no migration'}; newest is {head_revision()}")
     return revision == head_revision()
+
+
+async def _audit_verify(url: str, anchor: Anchor | None) -> bool:
+    from .adapters.postgres.audit import verify_audit_trail
+    from .adapters.postgres.engine import create_engine
+
+    engine = create_engine(url, pool_size=1)
+    try:
+        verification = await verify_audit_trail(engine, anchor)
+    finally:
+        await engine.dispose()
+    print(verification.message)
+    return verification.broken_at is None
 
 
 def serve(settings: Settings, migrate: bool | None, seed: bool | None) -> int:
@@ -105,6 +120,14 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="upgrade the database to the newest migration")
     commands.add_parser("seed-demo", help="add the demo data (idempotent)")
     commands.add_parser("check", help="is the database reachable and migrated?")
+    verify_parser = commands.add_parser(
+        "audit-verify", help="check the audit trail's hash chain (SEC-08); exit 1 if broken"
+    )
+    verify_parser.add_argument(
+        "--anchor",
+        type=Anchor.parse,
+        help="SEQ:HASH from an earlier run, kept elsewhere: finds a rewritten or cut trail",
+    )
     args = parser.parse_args(argv)
 
     from .logs import configure_logging
@@ -126,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "seed-demo":
             print(f"added {asyncio.run(_seed(url))} demo records")
             return 0
+        if args.command == "audit-verify":
+            return 0 if asyncio.run(_audit_verify(url, args.anchor)) else 1
         return 0 if asyncio.run(_check(url)) else 1
 
 

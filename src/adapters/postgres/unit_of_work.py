@@ -2,9 +2,12 @@
 
 from types import TracebackType
 from typing import Self
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from ...auth.auditing import AuditScope
+from .audit import PostgresAuditTrail
 from .parties import (
     PostgresEnterpriseRepository,
     PostgresInstitutionRepository,
@@ -16,19 +19,26 @@ class PostgresUnitOfWork:
     enterprises: PostgresEnterpriseRepository
     workers: PostgresWorkerRepository
     institutions: PostgresInstitutionRepository
+    audit: PostgresAuditTrail
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, audit_scope: AuditScope | None = None) -> None:
+        """Made for an ``audit_scope``, ``commit()`` appends the scope's ``ok`` record, naming
+        the ids the repositories touched, in the same transaction (SEC-07)."""
         self._engine = engine
+        self._audit_scope = audit_scope
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
+        self.seen: set[UUID] = set()
 
     async def __aenter__(self) -> Self:
         connection = await self._engine.connect()
         self._connection = connection
         self._transaction = await connection.begin()
-        self.enterprises = PostgresEnterpriseRepository(connection)
-        self.workers = PostgresWorkerRepository(connection)
-        self.institutions = PostgresInstitutionRepository(connection)
+        self.seen = set()
+        self.enterprises = PostgresEnterpriseRepository(connection, self.seen)
+        self.workers = PostgresWorkerRepository(connection, self.seen)
+        self.institutions = PostgresInstitutionRepository(connection, self.seen)
+        self.audit = PostgresAuditTrail(connection)
         return self
 
     async def __aexit__(
@@ -45,7 +55,11 @@ class PostgresUnitOfWork:
         finally:
             await self._connection.close()
             self._connection = self._transaction = None
+            if self._audit_scope is not None:
+                self._audit_scope.saw(self.seen)
 
     async def commit(self) -> None:
         assert self._transaction is not None, "commit() outside the unit of work"
+        if self._audit_scope is not None:
+            await self.audit.append(self._audit_scope.committed(self.seen))
         await self._transaction.commit()
