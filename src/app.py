@@ -51,7 +51,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             request=request,
             request_id=request_id(request),
             principal=principal,
-            unit_of_work=lambda: PostgresUnitOfWork(engine),
+            units_of_work=lambda audit_scope: PostgresUnitOfWork(engine, audit_scope),
             clock=the_clock,
         )
 

@@ -8,6 +8,8 @@ import strawberry
 from graphql import GraphQLSchema
 
 from ..domain.shared.errors import InvalidInput, checked
+from .audit import AuditQuery
+from .auditing import audit_root_fields
 from .context import Info
 from .parties import NODE_LOADERS, PartiesMutation, PartiesQuery
 from .relay import Node, global_id, parse_global_id
@@ -28,7 +30,7 @@ async def _load_nodes(info: Info, parsed: list[tuple[str, UUID]]) -> list[Node |
 
 
 @strawberry.type
-class Query(PartiesQuery):
+class Query(PartiesQuery, AuditQuery):
     @strawberry.field(description="Any object by its global id; null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return (await _load_nodes(info, [checked("id", parse_global_id, id, *NODE_LOADERS)]))[0]
@@ -49,7 +51,9 @@ class Mutation(PartiesMutation):
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation)
+    schema = strawberry.Schema(query=Query, mutation=Mutation)
+    audit_root_fields(graphql_core_schema(schema))
+    return schema
 
 
 def graphql_core_schema(schema: strawberry.Schema) -> GraphQLSchema:
