@@ -1,5 +1,6 @@
 """The audit trail, for the auditor (SEC-07, SEC-08): ``auditRecords``, itself audited."""
 
+import dataclasses
 from datetime import datetime
 from typing import Self
 from uuid import UUID
@@ -48,22 +49,12 @@ class AuditRecord(Node):
 
     @classmethod
     def of(cls, entry: audit.ChainedRecord) -> Self:
+        """The record's fields one to one, its id made global, and the chain's fields."""
         record = entry.record
+        fields = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
         return cls(
-            id=global_id("AuditRecord", record.id),
+            **fields | {"id": global_id("AuditRecord", record.id)},
             seq=str(entry.seq),
-            occurred_at=record.occurred_at,
-            operation=record.operation,
-            outcome=record.outcome,
-            detail=record.detail,
-            actor_account_id=record.actor_account_id,
-            client_id=record.client_id,
-            roles=list(record.roles),
-            organisation_id=record.organisation_id,
-            target_ids=list(record.target_ids),
-            ip=record.ip,
-            user_agent=record.user_agent,
-            request_id=record.request_id,
             prev_hash=entry.prev_hash,
             hash=entry.hash,
         )
