@@ -125,10 +125,7 @@ class Verification:
     @property
     def message(self) -> str:
         if self.broken_at is not None:
-            return (
-                f"audit trail broken at seq {self.broken_at}: "
-                f"only the {self.intact} records before it are intact"
-            )
+            return f"audit trail broken at seq {self.broken_at} ({self.intact} intact before it)"
         anchor = f"; anchor {self.head}" if self.head else ""
         return f"audit trail intact: {self.intact} records{anchor}"
 

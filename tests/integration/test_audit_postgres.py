@@ -210,7 +210,7 @@ async def test_sec_08_audit_verify_names_the_first_broken_seq(
     await tampered(db, "UPDATE audit_records SET ip = '10.0.0.1' WHERE seq = 2")
     assert await audit_verify(database_url) == (
         1,
-        "audit trail broken at seq 2: only the 1 records before it are intact",
+        "audit trail broken at seq 2 (1 intact before it)",
     )
 
 
@@ -222,7 +222,7 @@ async def test_sec_08_audit_verify_against_an_anchor_finds_the_trail_cut_short(
     assert (await audit_verify(database_url))[0] == 0  # the chain alone cannot tell
     assert await audit_verify(database_url, "--anchor", f"3:{newest.hash}") == (
         1,
-        "audit trail broken at seq 3: only the 2 records before it are intact",
+        "audit trail broken at seq 3 (2 intact before it)",
     )
 
 

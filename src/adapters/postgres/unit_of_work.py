@@ -29,12 +29,12 @@ class PostgresUnitOfWork:
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
         self.seen: set[UUID] = set()
+        """Ids the repositories added, saved or locked for update: the audit targets."""
 
     async def __aenter__(self) -> Self:
         connection = await self._engine.connect()
         self._connection = connection
         self._transaction = await connection.begin()
-        self.seen = set()
         self.enterprises = PostgresEnterpriseRepository(connection, self.seen)
         self.workers = PostgresWorkerRepository(connection, self.seen)
         self.institutions = PostgresInstitutionRepository(connection, self.seen)

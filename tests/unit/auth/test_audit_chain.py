@@ -218,6 +218,4 @@ def test_verification_messages_name_the_count_and_anchor_or_the_break() -> None:
     assert Verification(3, None, Anchor(3, "ab" * 32)).message == (
         f"audit trail intact: 3 records; anchor 3:{'ab' * 32}"
     )
-    assert Verification(4, 5).message == (
-        "audit trail broken at seq 5: only the 4 records before it are intact"
-    )
+    assert Verification(4, 5).message == "audit trail broken at seq 5 (4 intact before it)"
