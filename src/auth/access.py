@@ -1,11 +1,11 @@
-"""Refusals of access. The audit trail records them with the outcome ``denied``."""
+"""Refusals of access. The audit trail records their codes (``DENIALS`` in auditing.py)
+with the outcome ``denied``."""
 
 from ..domain.shared.errors import DomainError
 
 
 class Forbidden(DomainError):
-    """The principal may not do this (SEC-07). Subclass it for other refusals (a missing
-    step-up, …) so that they too are audited as ``denied``."""
+    """The principal may not do this (SEC-07)."""
 
     code = "FORBIDDEN"
     default_message = "your roles do not allow this"

@@ -12,10 +12,11 @@ from ..domain.shared.errors import DomainError
 from ..domain.shared.ids import new_id
 from ..domain.shared.pagination import Page, PageRequest
 from ..domain.unit_of_work import UnitOfWork
-from .access import Forbidden
 from .audit import AuditRecord, ChainedRecord, Outcome
 from .principal import Principal
-from .tokens import Unauthenticated
+
+DENIALS = frozenset({"FORBIDDEN", "UNAUTHENTICATED", "STEP_UP_REQUIRED"})
+"""The error codes that mean the caller was not allowed: recorded as ``denied``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +104,12 @@ class AuditScope:
 
     def failed(self, error: Exception) -> AuditRecord:
         """The record of an operation that raised ``error``; its transactions rolled back."""
-        denied = isinstance(error, Forbidden | Unauthenticated)
-        code = error.code if isinstance(error, DomainError) else "INTERNAL_SERVER_ERROR"
-        return self.record(Outcome.DENIED if denied else Outcome.FAILED, self.touched, code)
+        return self.refused(
+            error.code if isinstance(error, DomainError) else "INTERNAL_SERVER_ERROR"
+        )
+
+    def refused(self, code: str) -> AuditRecord:
+        """The record of an operation that ended with error ``code``: ``denied`` for the codes
+        of ``DENIALS``, else ``failed``."""
+        outcome = Outcome.DENIED if code in DENIALS else Outcome.FAILED
+        return self.record(outcome, self.touched, code)

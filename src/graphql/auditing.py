@@ -11,18 +11,29 @@ the field's name as the operation) on a copy of the context. Then:
   record (with the error code) is appended in a short transaction of its own;
 - if it returns without having committed anything (a read), the ``ok`` record is appended on
   its own too.
+
+A document refused as a whole before it runs (by a policy check) reaches no resolver:
+``audit_refusal`` records its audited root fields as ``denied``.
 """
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
 from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
     GraphQLField,
     GraphQLFieldResolver,
     GraphQLResolveInfo,
     GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
     default_field_resolver,
 )
 from graphql.pyutils import is_awaitable
@@ -90,3 +101,50 @@ def audit_root_fields(schema: GraphQLSchema) -> None:
     for field in fields:
         if not isinstance(field.resolve, AuditedResolver):
             field.resolve = AuditedResolver(field.resolve or default_field_resolver)
+
+
+def _root_field_names(
+    selection_set: SelectionSetNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> Iterator[str]:
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            yield selection.name.value
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _root_field_names(selection.selection_set, fragments)
+        elif isinstance(selection, FragmentSpreadNode):
+            spread = fragments[selection.name.value].selection_set
+            yield from _root_field_names(spread, fragments)
+
+
+async def audit_refusal(
+    context: Context,
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    errors: Sequence[GraphQLError],
+) -> None:
+    """Record a (validated) operation refused before it ran: each root field it selected that
+    would have been audited gets a ``denied`` record, with the code of the error naming it
+    (``extensions.field == "Mutation.closeEnterprise"``), else of the first error."""
+    root = schema.get_root_type(operation.operation)
+    assert root is not None, "the operation was validated against this schema"
+    extensions = [error.extensions or {} for error in errors]
+    codes = {e.get("field"): e.get("code") for e in reversed(extensions)}
+    first = extensions[0].get("code") if extensions else None
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    names = dict.fromkeys(_root_field_names(operation.selection_set, fragments))
+    audited = [
+        name
+        for name in names
+        if name in root.fields and isinstance(root.fields[name].resolve, AuditedResolver)
+    ]
+    if not audited:
+        return
+    async with context.units_of_work(None) as uow:
+        for name in audited:
+            scope = AuditScope(name, context.principal, origin(context), context.clock)
+            code = codes.get(f"{root.name}.{name}") or first or "FORBIDDEN"
+            await uow.audit.append(scope.refused(code))
+        await uow.commit()

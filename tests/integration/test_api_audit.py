@@ -12,14 +12,19 @@ import httpx
 import pytest
 from graphql import (
     GraphQLEnumType,
+    GraphQLError,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLList,
     GraphQLNonNull,
+    get_operation_ast,
     is_composite_type,
+    parse,
+    validate,
 )
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
 
 from src.adapters.postgres.audit import verify_audit_trail
 from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
@@ -30,7 +35,8 @@ from src.auth.roles import Role
 from src.auth.tokens import AccessTokens, SigningKey
 from src.domain.shared.ids import new_id
 from src.domain.shared.pagination import PageRequest
-from src.graphql.auditing import AuditedResolver
+from src.graphql.auditing import AuditedResolver, audit_refusal
+from src.graphql.context import Context
 from src.graphql.relay import parse_global_id
 from src.graphql.schema import build_schema, graphql_core_schema
 from src.settings import DEVELOPMENT_KEY
@@ -271,3 +277,68 @@ async def test_sec_08_the_auditor_pages_and_filters_the_trail_and_the_reading_is
     naive = await call(api, RECORDS, headers, where={"from": "2026-11-23T09:30:00"})
     assert naive["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": "where.from"}
     assert (await verify_audit_trail(db)).broken_at is None
+
+
+def a_context(db: AsyncEngine, clock: FixedClock, principal: Principal) -> Context:
+    request = Request(
+        {
+            "type": "http",
+            "method": "POST",
+            "path": "/graphql",
+            "query_string": b"",
+            "headers": [(b"user-agent", b"refused-client")],
+            "client": ("10.9.8.7", 5000),
+        }
+    )
+    return Context(request, "req-7", principal, lambda s: PostgresUnitOfWork(db, s), clock)
+
+
+async def refuse(context: Context, query: str, *errors: GraphQLError) -> None:
+    document = parse(query)
+    assert validate(SCHEMA, document) == []
+    operation = get_operation_ast(document)
+    assert operation is not None
+    await audit_refusal(context, SCHEMA, document, operation, errors)
+
+
+async def test_sec_07_a_mutation_document_refused_before_it_runs_is_recorded_denied(
+    db: AsyncEngine, clock: FixedClock
+) -> None:
+    """A policy that refuses whole documents before execution reaches no resolver; the
+    refusal is recorded for every mutation field the document selected, fragments included."""
+    principal = Principal(account_id=new_id(), roles=frozenset({Role.ENTERPRISE_OPERATOR}))
+    await refuse(
+        a_context(db, clock, principal),
+        """mutation($w: RegisterWorkerInput!) {
+             closeEnterprise(input: { id: "x", reason: "r" }) { id }
+             ... more
+           }
+           fragment more on Mutation { ... on Mutation { registerWorker(input: $w) { id } } }""",
+        GraphQLError(
+            "x", extensions={"code": "STEP_UP_REQUIRED", "field": "Mutation.closeEnterprise"}
+        ),
+        GraphQLError("y", extensions={"code": "FORBIDDEN", "field": "Worker.idNumber"}),
+    )
+    records = [e.record for e in await trail(db)]
+    assert [(r.operation, r.outcome, r.detail) for r in records] == [
+        ("closeEnterprise", "denied", "STEP_UP_REQUIRED"),
+        ("registerWorker", "denied", "STEP_UP_REQUIRED"),
+    ]
+    assert {(r.actor_account_id, r.ip, r.user_agent, r.request_id) for r in records} == {
+        (principal.account_id, "10.9.8.7", "refused-client", "req-7")
+    }
+
+
+async def test_sec_08_a_refused_query_records_only_its_audited_fields(
+    db: AsyncEngine, clock: FixedClock
+) -> None:
+    await refuse(
+        a_context(db, clock, Principal()),
+        "{ workers { nodes { id } } auditRecords { nodes { id } } }",
+        GraphQLError("x", extensions={"code": "UNAUTHENTICATED", "field": "Query.workers"}),
+        GraphQLError("y", extensions={"code": "UNAUTHENTICATED", "field": "Query.auditRecords"}),
+    )
+    await refuse(a_context(db, clock, Principal()), "{ workers { nodes { id } } }")
+    assert [(e.record.operation, e.record.outcome, e.record.detail) for e in await trail(db)] == [
+        ("auditRecords", "denied", "UNAUTHENTICATED")
+    ]

@@ -12,11 +12,18 @@ from src.auth.principal import Principal
 from src.auth.roles import Role
 from src.auth.tokens import Unauthenticated
 from src.domain.parties.model import EnterpriseClosed
+from src.domain.shared.errors import DomainError
 from tests.conftest import FixedClock
 
 ACCOUNT = UUID("01890a5d-ac96-774b-bcce-b302099a8057")
 ORGANISATION = UUID("01890a5d-ac96-774b-bcce-b302099a8058")
 FIRST, SECOND = UUID(int=1), UUID(int=2)
+
+
+class StepUpRequired(DomainError):
+    """Any error with a denial code is a denial, whichever class raised it."""
+
+    code = "STEP_UP_REQUIRED"
 
 
 def a_scope() -> AuditScope:
@@ -63,6 +70,7 @@ def test_sec_07_an_operation_that_committed_nothing_is_recorded_ok_with_what_it_
     [
         (Forbidden(), Outcome.DENIED, "FORBIDDEN"),
         (Unauthenticated(), Outcome.DENIED, "UNAUTHENTICATED"),
+        (StepUpRequired(), Outcome.DENIED, "STEP_UP_REQUIRED"),
         (EnterpriseClosed(), Outcome.FAILED, "ENTERPRISE_CLOSED"),
         (RuntimeError("boom"), Outcome.FAILED, "INTERNAL_SERVER_ERROR"),
     ],
