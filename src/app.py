@@ -111,7 +111,7 @@ def create_app(
             request=request,
             request_id=request_id(request),
             principal=principal,
-            unit_of_work=unit_of_work,
+            units_of_work=lambda audit_scope: PostgresUnitOfWork(engine, cipher, audit_scope),
             clock=the_clock,
             identity=identity,
             second_factors=second_factors,

@@ -7,6 +7,7 @@ flexfin seed-demo    add the demo data (idempotent)
 flexfin check        check the database is reachable and migrated; exit 1 if not
 flexfin rotate-pii-keys
                      re-encrypt personal data under the active key of FLEXFIN_PII_KEYS
+flexfin audit-verify check the audit trail's hash chain; exit 1 naming the first broken record
 """
 
 import argparse
@@ -18,6 +19,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
+from .auth.audit import Anchor
 from .settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -104,6 +106,19 @@ async def _check(url: str) -> bool:
     return revision == head_revision()
 
 
+async def _audit_verify(url: str, anchor: Anchor | None) -> bool:
+    from .adapters.postgres.audit import verify_audit_trail
+    from .adapters.postgres.engine import create_engine
+
+    engine = create_engine(url, pool_size=1)
+    try:
+        verification = await verify_audit_trail(engine, anchor)
+    finally:
+        await engine.dispose()
+    print(verification.message)
+    return verification.broken_at is None
+
+
 def serve(settings: Settings, migrate: bool | None, seed: bool | None) -> int:
     import uvicorn
 
@@ -157,6 +172,14 @@ def main(argv: list[str] | None = None) -> int:
     rotate_parser.add_argument(
         "--batch-size", type=int, default=500, help="rows per transaction (default 500)"
     )
+    verify_parser = commands.add_parser(
+        "audit-verify", help="check the audit trail's hash chain (SEC-08); exit 1 if broken"
+    )
+    verify_parser.add_argument(
+        "--anchor",
+        type=Anchor.parse,
+        help="SEQ:HASH from an earlier run, kept elsewhere: finds a rewritten or cut trail",
+    )
     args = parser.parse_args(argv)
 
     from .logs import configure_logging
@@ -180,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "rotate-pii-keys":
             return asyncio.run(_rotate_pii_keys(url, settings, args.batch_size))
+        if args.command == "audit-verify":
+            return 0 if asyncio.run(_audit_verify(url, args.anchor)) else 1
         return 0 if asyncio.run(_check(url)) else 1
 
 

@@ -94,6 +94,11 @@ _POLICY: dict[str, Access] = {
     "RoleGrantEdge.*": Access(frozenset({Role.SECADMIN})),
     "Mutation.requestRoleGrant": Access(frozenset({Role.SECADMIN}), step_up=True),
     "Mutation.decideRoleGrant": Access(frozenset({Role.SECADMIN}), step_up=True),
+    # --- the audit trail (SEC-07, SEC-08): the auditor alone reads it ---
+    "Query.auditRecords": Access(frozenset({Role.AUDITOR})),
+    "AuditRecordConnection.*": Access(frozenset({Role.AUDITOR})),
+    "AuditRecordEdge.*": Access(frozenset({Role.AUDITOR})),
+    "AuditRecord.*": Access(frozenset({Role.AUDITOR})),
     # --- second factors and step-up (SEC-04) ---
     "Mutation.enrolTotp": Access(WRITERS),
     "TotpEnrolment.*": Access(WRITERS),

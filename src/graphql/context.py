@@ -7,12 +7,12 @@ from typing import TypeAlias
 import strawberry
 from starlette.requests import Request
 
+from ..auth.auditing import AuditedUnitOfWork, AuditScope
 from ..auth.grants import RoleGrants
 from ..auth.principal import Principal
 from ..auth.service import Identity
 from ..auth.step_up import SecondFactors
 from ..domain.shared.clock import Clock
-from ..domain.unit_of_work import UnitOfWork
 
 
 @dataclass(slots=True)
@@ -20,13 +20,22 @@ class Context:
     request: Request
     request_id: str
     principal: Principal
-    unit_of_work: Callable[[], UnitOfWork]
-    """A fresh unit of work: one per mutation, one per root query field (never shared between
-    resolvers that run concurrently)."""
+    units_of_work: Callable[[AuditScope | None], AuditedUnitOfWork]
+    """Makes units of work; one made for an audit scope appends the scope's record when it
+    commits."""
     clock: Clock
     identity: Identity
     second_factors: SecondFactors
     role_grants: RoleGrants
+    audit_scope: AuditScope | None = None
+    """The audited root field being resolved (every mutation; queries marked ``AUDITED``).
+    Set on a copy of the context that only that field's resolver sees."""
+
+    def unit_of_work(self) -> AuditedUnitOfWork:
+        """A fresh unit of work: one per mutation, one per root query field (never shared
+        between resolvers that run concurrently). Inside an audited field, its ``commit()``
+        writes the field's audit record in the same transaction."""
+        return self.units_of_work(self.audit_scope)
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

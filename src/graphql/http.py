@@ -27,6 +27,7 @@ from starlette.responses import Response
 from ..auth.principal import Principal
 from ..auth.tokens import Unauthenticated
 from ..domain.shared.clock import Clock
+from .auditing import audit_refusal
 from .errors import format_error
 from .limits import DocumentLimits, checked_document
 from .permissions import denial_status, policy_rule
@@ -259,6 +260,9 @@ class GraphQLEndpoint:
             )
         denied = validate(self._schema, document, [policy_rule(principal, self._clock.now())])
         if denied:
+            if operation is not None:
+                context = self._make_context(request, principal)
+                await audit_refusal(context, self._schema, document, operation, denied)
             refusals = [format_error(e, request_id) for e in denied]
             return self._respond({"errors": refusals}, denial_status(denied), media_type, admission)
         result = execute_document(

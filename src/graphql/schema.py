@@ -9,6 +9,8 @@ from graphql import GraphQLSchema
 
 from ..auth.policy import row_scope
 from ..domain.shared.errors import InvalidInput, checked
+from .audit import AuditQuery
+from .auditing import audit_root_fields
 from .context import Info
 from .grants import GrantsMutation, GrantsQuery
 from .identity import IdentityMutation, IdentityQuery
@@ -34,7 +36,7 @@ async def _load_nodes(info: Info, parsed: list[tuple[str, UUID]]) -> list[Node |
 
 
 @strawberry.type
-class Query(PartiesQuery, IdentityQuery, GrantsQuery):
+class Query(PartiesQuery, IdentityQuery, GrantsQuery, AuditQuery):
     @strawberry.field(description="Any object by its global id; null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return (await _load_nodes(info, [checked("id", parse_global_id, id, *NODE_LOADERS)]))[0]
@@ -55,7 +57,9 @@ class Mutation(PartiesMutation, IdentityMutation, StepUpMutation, GrantsMutation
 
 
 def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(query=Query, mutation=Mutation)
+    schema = strawberry.Schema(query=Query, mutation=Mutation)
+    audit_root_fields(graphql_core_schema(schema))
+    return schema
 
 
 def graphql_core_schema(schema: strawberry.Schema) -> GraphQLSchema:

@@ -41,8 +41,11 @@ class TableRepository(Generic[E, F]):
     table: ClassVar[Table]
     unique_violations: ClassVar[Mapping[str, type[AlreadyExists]]] = {}
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, seen: set[UUID]) -> None:
         self._connection = connection
+        self._seen = seen
+        """The unit of work's record of the ids it added, saved or locked for update: the
+        target ids of its audit record."""
 
     def to_row(self, entity: E) -> dict[str, Any]:
         raise NotImplementedError
@@ -56,6 +59,7 @@ class TableRepository(Generic[E, F]):
     async def get(self, id: UUID, *, for_update: bool = False) -> E | None:
         query = select(self.table).where(self.table.c.id == id)
         if for_update:
+            self._seen.add(id)
             query = query.with_for_update()
         row = (await self._connection.execute(query)).first()
         return None if row is None else self.from_row(row)
@@ -70,16 +74,18 @@ class TableRepository(Generic[E, F]):
         return bool(await self._connection.scalar(select(exists().where(condition))))
 
     async def add(self, entity: E) -> None:
+        row = self.to_row(entity)
+        self._seen.add(row["id"])
         try:
-            await self._connection.execute(insert(self.table).values(self.to_row(entity)))
+            await self._connection.execute(insert(self.table).values(row))
         except IntegrityError as error:
             raise self._translated(error) from error
 
     async def save(self, entity: E) -> None:
         row = self.to_row(entity)
-        await self._connection.execute(
-            update(self.table).where(self.table.c.id == row.pop("id")).values(row)
-        )
+        id = row.pop("id")
+        self._seen.add(id)
+        await self._connection.execute(update(self.table).where(self.table.c.id == id).values(row))
 
     def _shared_conditions(self, where: F) -> list[ColumnElement[bool]]:
         """``name_contains`` (literal, case-insensitive) and ``only`` (a row scope), for the

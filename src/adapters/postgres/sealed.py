@@ -24,8 +24,8 @@ def field_name(column: Column[Any]) -> str:
 
 
 class SealingRepository(TableRepository[E, F]):
-    def __init__(self, connection: AsyncConnection, cipher: FieldCipher) -> None:
-        super().__init__(connection)
+    def __init__(self, connection: AsyncConnection, seen: set[UUID], cipher: FieldCipher) -> None:
+        super().__init__(connection, seen)
         self._cipher = cipher
 
     def _field(self, column: str) -> str:

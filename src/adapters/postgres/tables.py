@@ -8,6 +8,7 @@ from sqlalchemy import (
     DateTime,
     Double,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -200,3 +201,28 @@ cost_budgets = Table(
     Column("available", Double, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+audit_records = Table(
+    "audit_records",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("id", Uuid, nullable=False, unique=True),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("operation", Text, nullable=False),
+    Column("outcome", String(8), nullable=False),
+    Column("actor_account_id", Uuid),
+    Column("client_id", Text),
+    Column("roles", ARRAY(Text), nullable=False),
+    Column("organisation_id", Uuid),
+    Column("target_ids", ARRAY(Text), nullable=False),
+    Column("ip", Text),
+    Column("user_agent", Text),
+    Column("request_id", Text),
+    Column("detail", Text),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+    CheckConstraint("outcome IN ('ok', 'failed', 'denied')", name="outcome"),
+    Index(None, "occurred_at"),
+    Index(None, "actor_account_id"),
+)
+"""Append-only (SEC-08): a trigger made by migration 0006 refuses UPDATE, DELETE and TRUNCATE."""

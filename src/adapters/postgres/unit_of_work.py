@@ -2,10 +2,13 @@
 
 from types import TracebackType
 from typing import Self
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from ...auth.auditing import AuditScope
 from ..crypto import FieldCipher
+from .audit import PostgresAuditTrail
 from .identity import (
     OutboxNotifier,
     PostgresAccountRepository,
@@ -36,20 +39,29 @@ class PostgresUnitOfWork:
     one_time_codes: PostgresOneTimeCodeStore
     role_grants: PostgresRoleGrantStore
 
-    def __init__(self, engine: AsyncEngine, cipher: FieldCipher) -> None:
+    audit: PostgresAuditTrail
+
+    def __init__(
+        self, engine: AsyncEngine, cipher: FieldCipher, audit_scope: AuditScope | None = None
+    ) -> None:
+        """Made for an ``audit_scope``, ``commit()`` appends the scope's ``ok`` record, naming
+        the ids the repositories touched, in the same transaction (SEC-07)."""
         self._engine = engine
         self._cipher = cipher
+        self._audit_scope = audit_scope
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
+        self.seen: set[UUID] = set()
+        """Ids the repositories added, saved or locked for update: the audit targets."""
 
     async def __aenter__(self) -> Self:
         connection = await self._engine.connect()
         self._connection = connection
         self._transaction = await connection.begin()
-        self.enterprises = PostgresEnterpriseRepository(connection, self._cipher)
-        self.workers = PostgresWorkerRepository(connection, self._cipher)
-        self.institutions = PostgresInstitutionRepository(connection, self._cipher)
-        self.accounts = PostgresAccountRepository(connection)
+        self.enterprises = PostgresEnterpriseRepository(connection, self.seen, self._cipher)
+        self.workers = PostgresWorkerRepository(connection, self.seen, self._cipher)
+        self.institutions = PostgresInstitutionRepository(connection, self.seen, self._cipher)
+        self.accounts = PostgresAccountRepository(connection, self.seen)
         self.guards = PostgresGuardRepository(connection)
         self.sessions = PostgresSessionRepository(connection)
         self.login_log = PostgresLoginLog(connection)
@@ -57,6 +69,7 @@ class PostgresUnitOfWork:
         self.notifier = OutboxNotifier(connection)
         self.one_time_codes = PostgresOneTimeCodeStore(connection)
         self.role_grants = PostgresRoleGrantStore(connection)
+        self.audit = PostgresAuditTrail(connection)
         return self
 
     async def __aexit__(
@@ -73,7 +86,11 @@ class PostgresUnitOfWork:
         finally:
             await self._connection.close()
             self._connection = self._transaction = None
+            if self._audit_scope is not None:
+                self._audit_scope.saw(self.seen)
 
     async def commit(self) -> None:
         assert self._transaction is not None, "commit() outside the unit of work"
+        if self._audit_scope is not None:
+            await self.audit.append(self._audit_scope.committed(self.seen))
         await self._transaction.commit()
