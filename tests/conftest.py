@@ -119,17 +119,31 @@ def unit_of_work(db: AsyncEngine) -> Callable[[], PostgresUnitOfWork]:
     return lambda: PostgresUnitOfWork(db)
 
 
+@contextlib.asynccontextmanager
+async def app_client(
+    settings: Settings,
+    clock: FixedClock,
+    *,
+    address: str = "127.0.0.1",
+    base_url: str = "http://testserver",
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for an app made from ``settings``, in process, connecting from
+    ``address``."""
+    app = create_app(settings, clock=clock)
+    transport = httpx.ASGITransport(app=app, client=(address, 123))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url=base_url) as client,
+    ):
+        yield client
+
+
 @pytest.fixture
 async def api(
     db: AsyncEngine, database_url: str, clock: FixedClock
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client for the app, in process."""
-    app = create_app(Settings(database_url=database_url, db_pool_size=2), clock=clock)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
-    ):
+    async with app_client(Settings(database_url=database_url, db_pool_size=2), clock) as client:
         yield client
 
 
@@ -140,11 +154,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(postgres_server: str) -> Iterator[str]:
+def live_database_url(postgres_server: str) -> Iterator[str]:
+    """The database of its own that ``live_server`` runs on."""
+    with fresh_database(postgres_server) as database_url:
+        yield database_url
+
+
+@pytest.fixture(scope="session")
+def live_server(live_database_url: str) -> Iterator[str]:
     """The real server (``flexfin serve``, migrated and seeded with the demo data, on a
     database of its own) in a subprocess; yields its base URL."""
-    with fresh_database(postgres_server) as database_url:
-        yield from _serve(database_url)
+    yield from _serve(live_database_url)
 
 
 def _serve(database_url: str) -> Iterator[str]:

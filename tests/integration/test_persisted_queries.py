@@ -1,0 +1,209 @@
+"""Automatic persisted queries (CARD-4; ADR 0012) over HTTP, in process, on real PostgreSQL:
+miss, registration, hit by hash (POST and GET), hash mismatch, what may be registered, the
+parse cache, shared-cache headers, and concurrent registration of one document."""
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+import src.graphql.http
+from src.adapters.postgres.persisted import PostgresPersistedDocuments
+from src.adapters.postgres.tables import persisted_documents
+from src.auth.principal import Principal
+from src.auth.roles import Role
+from src.auth.tokens import AccessTokens, SigningKey
+from src.settings import DEVELOPMENT_KEY, Settings
+from tests.conftest import FixedClock, app_client
+
+QUERY = "query Institutions { institutions(first: 5) { nodes { name } } }"
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def persisted(text: str, version: int = 1) -> dict[str, Any]:
+    return {"persistedQuery": {"version": version, "sha256Hash": sha256(text)}}
+
+
+def codes(response: httpx.Response) -> list[str]:
+    return [error["extensions"]["code"] for error in response.json().get("errors", [])]
+
+
+async def stored(db: AsyncEngine) -> dict[str, str]:
+    async with db.connect() as connection:
+        rows = await connection.execute(select(persisted_documents))
+        return {row.sha256: row.document for row in rows}
+
+
+def get_params(text: str, **extra: str) -> dict[str, str]:
+    return {"extensions": json.dumps(persisted(text)), **extra}
+
+
+async def test_card_4_unknown_hash_is_persisted_query_not_found(api: httpx.AsyncClient) -> None:
+    """Apollo's link looks for this code (or this message) and retries with the text."""
+    response = await api.post("/graphql", json={"extensions": persisted(QUERY)})
+    assert response.status_code == 200
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "PersistedQueryNotFound",
+                "extensions": {"code": "PERSISTED_QUERY_NOT_FOUND"},
+            }
+        ]
+    }
+    strict = await api.post(
+        "/graphql", json={"extensions": persisted(QUERY)}, headers={"Accept": GRAPHQL_RESPONSE}
+    )
+    assert strict.status_code == 400
+    assert codes(strict) == ["PERSISTED_QUERY_NOT_FOUND"]
+
+
+async def test_card_4_query_with_its_hash_is_stored_then_runs_by_hash_alone(
+    api: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    first = await api.post("/graphql", json={"query": QUERY, "extensions": persisted(QUERY)})
+    assert first.json() == {"data": {"institutions": {"nodes": []}}}
+    assert await stored(db) == {sha256(QUERY): QUERY}
+
+    by_post = await api.post("/graphql", json={"extensions": persisted(QUERY)})
+    by_get = await api.get("/graphql", params=get_params(QUERY))
+    assert by_post.json() == by_get.json() == first.json()
+    assert by_get.headers["cache-control"] == "public, max-age=60"
+    assert by_get.headers["vary"] == "Accept, Authorization"
+
+
+async def test_card_4_hash_that_does_not_match_the_query_is_refused_and_not_stored(
+    api: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    other = "{ __typename }"
+    response = await api.post("/graphql", json={"query": QUERY, "extensions": persisted(other)})
+    assert response.status_code == 400
+    assert codes(response) == ["PERSISTED_QUERY_HASH_MISMATCH"]
+    assert await stored(db) == {}
+
+
+@pytest.mark.parametrize(
+    ("extensions", "problem"),
+    [
+        (persisted(QUERY, version=2), "version"),
+        ({"persistedQuery": {"version": 1, "sha256Hash": "ABC"}}, "hexadecimal"),
+        ({"persistedQuery": "yes"}, "version"),
+    ],
+)
+async def test_card_4_malformed_persisted_query_extension_is_a_bad_request(
+    api: httpx.AsyncClient, extensions: dict[str, Any], problem: str
+) -> None:
+    response = await api.post("/graphql", json={"extensions": extensions})
+    assert response.status_code == 400
+    assert codes(response) == ["BAD_REQUEST"]
+    assert problem in response.json()["errors"][0]["message"]
+
+
+async def test_card_4_documents_that_do_not_validate_are_not_stored(
+    api: httpx.AsyncClient, db: AsyncEngine
+) -> None:
+    for text in ("{ noSuchField }", "{ broken"):
+        response = await api.post("/graphql", json={"query": text, "extensions": persisted(text)})
+        assert codes(response) in (["GRAPHQL_VALIDATION_FAILED"], ["GRAPHQL_PARSE_FAILED"])
+    assert await stored(db) == {}
+
+
+async def test_card_4_documents_over_the_size_limit_run_but_are_not_stored(
+    db: AsyncEngine, database_url: str, clock: FixedClock
+) -> None:
+    settings = Settings(database_url=database_url, db_pool_size=2, persisted_query_max_bytes=40)
+    async with app_client(settings, clock) as api:
+        response = await api.post("/graphql", json={"query": QUERY, "extensions": persisted(QUERY)})
+        assert response.json() == {"data": {"institutions": {"nodes": []}}}
+        assert len(QUERY) > 40
+        assert await stored(db) == {}
+
+
+async def test_card_4_a_persisted_hit_skips_parsing_and_survives_a_restart(
+    db: AsyncEngine, database_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hash the process has seen runs without parsing or validating again; a new process
+    reads the document from PostgreSQL and parses it once."""
+    parsed: list[str] = []
+    real_parse: Callable[..., Any] = src.graphql.http.parse
+
+    def counting_parse(source: str, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(source)
+        return real_parse(source, *args, **kwargs)
+
+    monkeypatch.setattr(src.graphql.http, "parse", counting_parse)
+    settings = Settings(database_url=database_url, db_pool_size=2)
+    async with app_client(settings, clock) as api:
+        await api.post("/graphql", json={"query": QUERY, "extensions": persisted(QUERY)})
+        for _ in range(3):
+            hit = await api.get("/graphql", params=get_params(QUERY))
+            assert hit.json() == {"data": {"institutions": {"nodes": []}}}
+        assert parsed == [QUERY]
+    async with app_client(settings, clock) as restarted:
+        for _ in range(2):
+            hit = await restarted.get("/graphql", params=get_params(QUERY))
+            assert hit.json() == {"data": {"institutions": {"nodes": []}}}
+    assert parsed == [QUERY, QUERY]
+
+
+async def test_card_4_persisted_get_with_credentials_or_errors_is_not_shared_cacheable(
+    api: httpx.AsyncClient,
+) -> None:
+    await api.post("/graphql", json={"query": QUERY, "extensions": persisted(QUERY)})
+    tokens = AccessTokens((SigningKey(*DEVELOPMENT_KEY),), timedelta(minutes=15))
+    token = tokens.issue(
+        Principal(account_id=uuid4(), roles=frozenset({Role.OPERATOR})), FixedClock().now()
+    )
+    private = await api.get(
+        "/graphql", params=get_params(QUERY), headers={"Authorization": f"Bearer {token}"}
+    )
+    assert private.json() == {"data": {"institutions": {"nodes": []}}}
+    assert private.headers["cache-control"] == "no-store"
+
+    bad_first = "query Bad { institutions(first: 500) { nodes { name } } }"
+    await api.post("/graphql", json={"query": bad_first, "extensions": persisted(bad_first)})
+    failed = await api.get("/graphql", params=get_params(bad_first))
+    assert codes(failed) == ["INVALID_INPUT"]
+    assert failed.headers["cache-control"] == "no-store"
+    by_text = await api.get("/graphql", params={"query": QUERY})
+    assert by_text.headers["cache-control"] == "no-store"
+
+
+async def test_card_4_persisted_mutation_by_get_is_refused(api: httpx.AsyncClient) -> None:
+    mutation = 'mutation { closeEnterprise(input: {id: "x", reason: "r"}) { id } }'
+    await api.post("/graphql", json={"query": mutation, "extensions": persisted(mutation)})
+    response = await api.get("/graphql", params=get_params(mutation))
+    assert response.status_code == 405
+
+
+async def test_card_4_document_id_is_only_for_partner_clients(api: httpx.AsyncClient) -> None:
+    response = await api.post("/graphql", json={"documentId": "demo.enterprises.v1"})
+    assert response.status_code == 400
+    assert codes(response) == ["BAD_REQUEST"]
+
+
+async def test_card_4_concurrent_registrations_of_one_document_leave_one_row(
+    db: AsyncEngine, database_url: str, clock: FixedClock
+) -> None:
+    settings = Settings(database_url=database_url, db_pool_size=5)
+    async with app_client(settings, clock) as api:
+        body = {"query": QUERY, "extensions": persisted(QUERY)}
+        responses = await asyncio.gather(*(api.post("/graphql", json=body) for _ in range(10)))
+    assert {r.status_code for r in responses} == {200}
+    assert all("errors" not in r.json() for r in responses)
+    store = PostgresPersistedDocuments(db)
+    await asyncio.gather(*(store.add(sha256(QUERY), QUERY) for _ in range(10)))
+    async with db.connect() as connection:
+        count = await connection.scalar(select(func.count()).select_from(persisted_documents))
+    assert count == 1
