@@ -11,9 +11,12 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .adapters.postgres.engine import create_engine
 from .adapters.postgres.migrate import current_revision, head_revision
+from .adapters.postgres.partners import PostgresPartnerRegistry
+from .adapters.postgres.persisted import PostgresPersistedDocuments
 from .adapters.postgres.unit_of_work import PostgresUnitOfWork
 from .auth.principal import Principal
 from .auth.tokens import AccessTokens, SigningKey
@@ -22,6 +25,8 @@ from .graphql.authentication import bearer_authenticator
 from .graphql.context import Context
 from .graphql.explorer import ASSETS_URL, assets_app, explorer_page
 from .graphql.http import GraphQLEndpoint
+from .graphql.oauth import PartnerAuthorizationServer
+from .graphql.persisted import DocumentSource
 from .graphql.schema import build_schema
 from .middleware import BodyLimitMiddleware, RequestIdMiddleware
 from .settings import Settings
@@ -55,13 +60,22 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             clock=the_clock,
         )
 
+    partners = PostgresPartnerRegistry(engine)
+    documents = DocumentSource(
+        PostgresPersistedDocuments(engine),
+        partners,
+        max_document_bytes=settings.persisted_query_max_bytes,
+    )
     graphql = GraphQLEndpoint(
         build_schema(),
         make_context,
         request_id,
         bearer_authenticator(tokens, the_clock),
+        documents,
         explorer=None if settings.is_production else explorer_page,
+        persisted_get_max_age=settings.persisted_get_max_age,
     )
+    oauth = PartnerAuthorizationServer(partners, tokens, the_clock)
 
     async def healthz(request: Request) -> Response:
         """The process is alive and serving."""
@@ -114,11 +128,17 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     return Starlette(
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+            Route("/oauth/token", oauth.token, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Mount(ASSETS_URL, assets_app()),
         ],
         middleware=[
+            *(
+                [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))]
+                if settings.trusted_proxies
+                else []
+            ),
             Middleware(RequestIdMiddleware),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],

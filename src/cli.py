@@ -5,6 +5,8 @@ flexfin serve        start the API (embedded PostgreSQL, migrated and seeded, wh
 flexfin migrate      upgrade the database to the newest migration
 flexfin seed-demo    add the demo data (idempotent)
 flexfin check        check the database is reachable and migrated; exit 1 if not
+flexfin trusted-document add | partner-client add | partner-client grant
+                     partner banks' trusted documents and OAuth clients (SEC-10)
 """
 
 import argparse
@@ -15,6 +17,7 @@ import logging
 import sys
 from collections.abc import Iterator
 
+from .partner_admin import add_commands as add_partner_commands
 from .settings import Settings, SettingsError
 
 log = logging.getLogger("flexfin")
@@ -34,13 +37,31 @@ def database(settings: Settings) -> Iterator[str]:
 
 async def _seed(url: str) -> int:
     from .adapters.postgres.engine import create_engine
+    from .adapters.postgres.partners import PostgresPartnerRegistry
     from .adapters.postgres.unit_of_work import PostgresUnitOfWork
     from .demo import seed_demo
     from .domain.shared.clock import SystemClock
+    from .partner_admin import seed_demo_partner
 
     engine = create_engine(url, pool_size=2)
     try:
-        return await seed_demo(lambda: PostgresUnitOfWork(engine), SystemClock())
+        added = await seed_demo(lambda: PostgresUnitOfWork(engine), SystemClock())
+        partners = PostgresPartnerRegistry(engine)
+        return added + await seed_demo_partner(partners, lambda: PostgresUnitOfWork(engine))
+    finally:
+        await engine.dispose()
+
+
+async def _partners(args: argparse.Namespace, url: str) -> int:
+    from .adapters.postgres.engine import create_engine
+    from .adapters.postgres.partners import PostgresPartnerRegistry
+    from .adapters.postgres.unit_of_work import PostgresUnitOfWork
+    from .partner_admin import run_command
+
+    engine = create_engine(url, pool_size=2)
+    try:
+        registry = PostgresPartnerRegistry(engine)
+        return await run_command(args, registry, lambda: PostgresUnitOfWork(engine))
     finally:
         await engine.dispose()
 
@@ -82,6 +103,7 @@ def serve(settings: Settings, migrate: bool | None, seed: bool | None) -> int:
             log_config=None,
             timeout_graceful_shutdown=settings.shutdown_grace_seconds,
             server_header=False,
+            proxy_headers=False,  # the app believes only FLEXFIN_TRUSTED_PROXIES
         )
     return 0
 
@@ -105,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="upgrade the database to the newest migration")
     commands.add_parser("seed-demo", help="add the demo data (idempotent)")
     commands.add_parser("check", help="is the database reachable and migrated?")
+    add_partner_commands(commands)
     args = parser.parse_args(argv)
 
     from .logs import configure_logging
@@ -126,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "seed-demo":
             print(f"added {asyncio.run(_seed(url))} demo records")
             return 0
+        if args.command in ("trusted-document", "partner-client"):
+            return asyncio.run(_partners(args, url))
         return 0 if asyncio.run(_check(url)) else 1
 
 

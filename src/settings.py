@@ -65,6 +65,12 @@ class Settings:
     token_keys: tuple[tuple[str, bytes], ...] = (DEVELOPMENT_KEY,)
     """Access-token signing keys, newest first (``FLEXFIN_TOKEN_KEYS``)."""
     access_token_seconds: int = 900
+    persisted_query_max_bytes: int = 32_768
+    """Larger APQ documents still run but are not stored (ADR 0012)."""
+    persisted_get_max_age: int = 60
+    """``Cache-Control: public, max-age`` of credential-less persisted GETs; 0 = never cached."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Proxies (IPs or CIDRs) whose ``X-Forwarded-For``/``-Proto`` are believed (SEC-10)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -84,6 +90,11 @@ class Settings:
             shutdown_grace_seconds=_int(env, "FLEXFIN_SHUTDOWN_GRACE_SECONDS", 10),
             token_keys=_keys(env, "FLEXFIN_TOKEN_KEYS", environment == "production"),
             access_token_seconds=_int(env, "FLEXFIN_ACCESS_TOKEN_SECONDS", 900),
+            persisted_query_max_bytes=_int(env, "FLEXFIN_PERSISTED_QUERY_MAX_BYTES", 32_768),
+            persisted_get_max_age=_int(env, "FLEXFIN_PERSISTED_GET_MAX_AGE", 60),
+            trusted_proxies=tuple(
+                p.strip() for p in env.get("FLEXFIN_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
         )
 
     @property
