@@ -4,8 +4,6 @@ by GET, and the document is stored in PostgreSQL."""
 
 import asyncio
 import json
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -15,17 +13,11 @@ from sqlalchemy import select
 
 from src.adapters.postgres.engine import create_engine
 from src.adapters.postgres.tables import persisted_documents
+from tests.e2e.node import needs_node_package, run_script
 
-ROOT = Path(__file__).resolve().parents[2]
 CLIENT = Path(__file__).with_name("apq_client.mjs")
 
-pytestmark = [
-    pytest.mark.node,
-    pytest.mark.skipif(
-        shutil.which("node") is None or not (ROOT / "node_modules" / "@apollo" / "client").is_dir(),
-        reason="needs Node.js and `npm ci` (@apollo/client)",
-    ),
-]
+pytestmark = [pytest.mark.node, needs_node_package("@apollo/client")]
 
 
 def _stored(database_url: str, sha256: str) -> str | None:
@@ -51,15 +43,7 @@ def _url_parameters(exchange: dict[str, Any]) -> dict[str, Any]:
 def test_card_4_apollo_client_registers_on_a_miss_then_sends_only_the_hash_by_get(
     live_server: str, live_database_url: str
 ) -> None:
-    run = subprocess.run(
-        ["node", str(CLIENT), f"{live_server}/graphql"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-        cwd=ROOT,
-    )
-    first, second = json.loads(run.stdout)["results"]
+    first, second = run_script(CLIENT, f"{live_server}/graphql")["results"]
     assert first["data"] == second["data"] == {"__typename": "Query"}
     assert first["error"] is second["error"] is None
 

@@ -113,13 +113,30 @@ def basic(client_id: str, secret: str) -> dict[str, str]:
     return {"Authorization": f"Basic {credentials}"}
 
 
+async def request_token(
+    api: httpx.AsyncClient,
+    client_id: str,
+    secret: str,
+    *,
+    url: str = TOKEN_URL,
+    grant_type: str = "client_credentials",
+) -> httpx.Response:
+    """A token request authenticated with HTTP Basic (``client_secret_basic``)."""
+    return await api.post(url, data={"grant_type": grant_type}, headers=basic(client_id, secret))
+
+
 async def token_for(api: httpx.AsyncClient, client_id: str, secret: str) -> str:
-    response = await api.post(
-        TOKEN_URL, data={"grant_type": "client_credentials"}, headers=basic(client_id, secret)
-    )
+    response = await request_token(api, client_id, secret)
     assert response.status_code == 200, response.text
     access_token: str = response.json()["access_token"]
     return access_token
+
+
+@pytest.fixture
+async def token_a(partners: dict[str, str], client: Client) -> str:
+    """An access token of ``bank-a``, issued at its allowed address."""
+    async with client() as api:
+        return await token_for(api, "bank-a", partners["bank-a"])
 
 
 async def run(
@@ -128,6 +145,10 @@ async def run(
     return await api.post(
         "/graphql", json=body, headers={"Authorization": f"Bearer {token}", **headers}
     )
+
+
+def by_hash(sha256: str) -> dict[str, Any]:
+    return {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha256}}}
 
 
 def codes(response: httpx.Response) -> list[str]:
@@ -141,11 +162,7 @@ async def test_sec_10_client_credentials_with_basic_or_post_authentication_get_a
     partners: dict[str, str], client: Client
 ) -> None:
     async with client() as api:
-        by_basic = await api.post(
-            TOKEN_URL,
-            data={"grant_type": "client_credentials"},
-            headers=basic("bank-a", partners["bank-a"]),
-        )
+        by_basic = await request_token(api, "bank-a", partners["bank-a"])
         by_post = await api.post(
             TOKEN_URL,
             data={
@@ -175,11 +192,7 @@ async def test_sec_10_bad_credentials_or_a_foreign_address_get_the_same_invalid_
         ("bank-a", partners["bank-a"], FOREIGN_IP),
     ):
         async with client(address) as api:
-            response = await api.post(
-                TOKEN_URL,
-                data={"grant_type": "client_credentials"},
-                headers=basic(client_id, secret),
-            )
+            response = await request_token(api, client_id, secret)
         assert response.status_code == 401
         assert response.headers["www-authenticate"].startswith("Basic")
         answers.append(response.json())
@@ -191,20 +204,14 @@ async def test_sec_10_other_grant_types_and_malformed_requests_are_refused(
     partners: dict[str, str], client: Client
 ) -> None:
     async with client() as api:
-        password = await api.post(
-            TOKEN_URL,
-            data={"grant_type": "password", "username": "u", "password": "p"},
-            headers=basic("bank-a", partners["bank-a"]),
-        )
+        password = await request_token(api, "bank-a", partners["bank-a"], grant_type="password")
         as_json = await api.post(
             TOKEN_URL,
             json={"grant_type": "client_credentials"},
             headers=basic("bank-a", partners["bank-a"]),
         )
-        plain_http = await api.post(
-            "http://testserver/oauth/token",
-            data={"grant_type": "client_credentials"},
-            headers=basic("bank-a", partners["bank-a"]),
+        plain_http = await request_token(
+            api, "bank-a", partners["bank-a"], url="http://testserver/oauth/token"
         )
     assert (password.status_code, password.json()["error"]) == (400, "unsupported_grant_type")
     assert (as_json.status_code, as_json.json()["error"]) == (400, "invalid_request")
@@ -215,43 +222,34 @@ async def test_sec_10_other_grant_types_and_malformed_requests_are_refused(
 
 
 async def test_sec_10_a_partner_runs_its_trusted_document_by_id_by_sha256_id_or_by_hash(
-    partners: dict[str, str], client: Client
+    token_a: str, client: Client
 ) -> None:
     async with client() as api:
-        token = await token_for(api, "bank-a", partners["bank-a"])
-        by_id = await run(api, token, {"documentId": "enterprises.v1", "variables": {"first": 2}})
-        by_sha_id = await run(api, token, {"documentId": f"sha256:{ENTERPRISES.sha256}"})
-        by_hash = await run(
-            api,
-            token,
-            {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": ENTERPRISES.sha256}}},
-        )
+        by_id = await run(api, token_a, {"documentId": "enterprises.v1", "variables": {"first": 2}})
+        by_sha_id = await run(api, token_a, {"documentId": f"sha256:{ENTERPRISES.sha256}"})
+        by_apq_hash = await run(api, token_a, by_hash(ENTERPRISES.sha256))
         by_get = await api.get(
             "/graphql",
             params={"documentId": "enterprises.v1"},
-            headers={"Authorization": f"Bearer {token}"},
+            headers={"Authorization": f"Bearer {token_a}"},
         )
-    for response in (by_id, by_sha_id, by_hash, by_get):
+    for response in (by_id, by_sha_id, by_apq_hash, by_get):
         assert response.status_code == 200
         assert response.json() == {"data": {"enterprises": {"nodes": []}}}
     assert by_get.headers["cache-control"] == "no-store"
 
 
 async def test_sec_10_a_partner_may_not_send_query_text_even_its_own_document(
-    partners: dict[str, str], client: Client
+    token_a: str, client: Client
 ) -> None:
     async with client() as api:
-        token = await token_for(api, "bank-a", partners["bank-a"])
-        raw = await run(api, token, {"query": ENTERPRISES.document})
+        raw = await run(api, token_a, {"query": ENTERPRISES.document})
         with_hash = await run(
             api,
-            token,
-            {
-                "query": ENTERPRISES.document,
-                "extensions": {"persistedQuery": {"version": 1, "sha256Hash": ENTERPRISES.sha256}},
-            },
+            token_a,
+            {"query": ENTERPRISES.document, **by_hash(ENTERPRISES.sha256)},
         )
-        introspection = await run(api, token, {"query": "{ __schema { types { name } } }"})
+        introspection = await run(api, token_a, {"query": "{ __schema { types { name } } }"})
     for response in (raw, with_hash, introspection):
         assert response.status_code == 403
         assert codes(response) == ["TRUSTED_DOCUMENT_REQUIRED"]
@@ -259,22 +257,17 @@ async def test_sec_10_a_partner_may_not_send_query_text_even_its_own_document(
 
 
 async def test_sec_10_another_clients_document_or_an_unregistered_one_is_refused(
-    partners: dict[str, str], client: Client
+    token_a: str, client: Client
 ) -> None:
     unregistered = "{ workers(first: 1) { nodes { name } } }"
     async with client() as api:
-        token = await token_for(api, "bank-a", partners["bank-a"])
-        others = await run(api, token, {"documentId": "institutions.v1"})
-        others_hash = await run(api, token, {"documentId": f"sha256:{INSTITUTIONS.sha256}"})
-        unknown = await run(api, token, {"documentId": "no.such.document"})
+        others = await run(api, token_a, {"documentId": "institutions.v1"})
+        others_hash = await run(api, token_a, {"documentId": f"sha256:{INSTITUTIONS.sha256}"})
+        unknown = await run(api, token_a, {"documentId": "no.such.document"})
         apq = await run(
             api,
-            token,
-            {
-                "extensions": {
-                    "persistedQuery": {"version": 1, "sha256Hash": sha256_hex(unregistered)}
-                }
-            },
+            token_a,
+            by_hash(sha256_hex(unregistered)),
         )
     for response in (others, others_hash, unknown, apq):
         assert response.status_code == 403
@@ -282,14 +275,12 @@ async def test_sec_10_another_clients_document_or_an_unregistered_one_is_refused
 
 
 async def test_sec_10_a_partner_token_used_from_a_foreign_address_is_refused(
-    partners: dict[str, str], client: Client
+    token_a: str, client: Client
 ) -> None:
-    async with client() as api:
-        token = await token_for(api, "bank-a", partners["bank-a"])
     async with client(FOREIGN_IP) as elsewhere:
-        response = await run(elsewhere, token, {"documentId": "enterprises.v1"})
+        response = await run(elsewhere, token_a, {"documentId": "enterprises.v1"})
         spoofed = await run(
-            elsewhere, token, {"documentId": "enterprises.v1"}, **{"X-Forwarded-For": PARTNER_IP}
+            elsewhere, token_a, {"documentId": "enterprises.v1"}, **{"X-Forwarded-For": PARTNER_IP}
         )
     for refused in (response, spoofed):
         assert refused.status_code == 403
@@ -297,35 +288,28 @@ async def test_sec_10_a_partner_token_used_from_a_foreign_address_is_refused(
 
 
 async def test_sec_10_forwarded_for_counts_only_from_a_trusted_proxy(
-    partners: dict[str, str], client: Client
+    token_a: str, client: Client
 ) -> None:
-    async with client() as api:
-        token = await token_for(api, "bank-a", partners["bank-a"])
     body = {"documentId": "enterprises.v1"}
     forwarded = {"X-Forwarded-For": PARTNER_IP, "X-Forwarded-Proto": "https"}
     async with client("10.0.0.2", trusted_proxies=("10.0.0.0/24",)) as proxy:
-        through_proxy = await run(proxy, token, body, **forwarded)
+        through_proxy = await run(proxy, token_a, body, **forwarded)
     async with client("10.0.0.2") as untrusted_proxy:
-        not_believed = await run(untrusted_proxy, token, body, **forwarded)
+        not_believed = await run(untrusted_proxy, token_a, body, **forwarded)
     async with client(FOREIGN_IP, trusted_proxies=("10.0.0.0/24",)) as direct:
-        spoofed = await run(direct, token, body, **forwarded)
+        spoofed = await run(direct, token_a, body, **forwarded)
     assert through_proxy.status_code == 200
     assert codes(not_believed) == codes(spoofed) == ["IP_NOT_ALLOWED"]
 
 
 async def test_sec_10_a_suspended_clients_tokens_stop_working(
-    partners: dict[str, str], client: Client, db: AsyncEngine
+    token_a: str, partners: dict[str, str], client: Client, db: AsyncEngine
 ) -> None:
     async with client() as api:
-        token = await token_for(api, "bank-a", partners["bank-a"])
         async with db.begin() as connection:
             await connection.execute(update(partner_clients).values(status="suspended"))
-        response = await run(api, token, {"documentId": "enterprises.v1"})
-        again = await api.post(
-            TOKEN_URL,
-            data={"grant_type": "client_credentials"},
-            headers=basic("bank-a", partners["bank-a"]),
-        )
+        response = await run(api, token_a, {"documentId": "enterprises.v1"})
+        again = await request_token(api, "bank-a", partners["bank-a"])
     assert response.status_code == 401
     assert codes(response) == ["UNAUTHENTICATED"]
     assert (again.status_code, again.json()["error"]) == (401, "invalid_client")

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Table, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -57,35 +57,31 @@ class PostgresPartnerRegistry:
             document: str | None = (await connection.execute(query)).scalar_one_or_none()
         return document
 
-    async def add_document(self, document: TrustedDocument) -> bool:
-        statement = (
-            insert(trusted_documents)
-            .values(
-                id=document.id,
-                sha256=document.sha256,
-                document=document.document,
-                description=document.description,
-            )
-            .on_conflict_do_nothing()
-        )
+    async def _add_new(self, table: Table, **values: Any) -> bool:
+        """Insert the row unless one with the same key exists; True if it was inserted."""
+        statement = insert(table).values(**values).on_conflict_do_nothing()
         async with self._engine.begin() as connection:
             return (await connection.execute(statement)).rowcount == 1
 
-    async def add_client(self, client: PartnerClient) -> bool:
-        statement = (
-            insert(partner_clients)
-            .values(
-                client_id=client.client_id,
-                name=client.name,
-                institution_id=client.institution_id,
-                secret_hash=client.secret_hash,
-                ip_allowlist=list(client.ip_allowlist),
-                status=client.status.value,
-            )
-            .on_conflict_do_nothing()
+    async def add_document(self, document: TrustedDocument) -> bool:
+        return await self._add_new(
+            trusted_documents,
+            id=document.id,
+            sha256=document.sha256,
+            document=document.document,
+            description=document.description,
         )
-        async with self._engine.begin() as connection:
-            return (await connection.execute(statement)).rowcount == 1
+
+    async def add_client(self, client: PartnerClient) -> bool:
+        return await self._add_new(
+            partner_clients,
+            client_id=client.client_id,
+            name=client.name,
+            institution_id=client.institution_id,
+            secret_hash=client.secret_hash,
+            ip_allowlist=list(client.ip_allowlist),
+            status=client.status.value,
+        )
 
     async def grant(self, client_id: str, document_ids: list[str]) -> None:
         if not document_ids:
