@@ -11,6 +11,7 @@ import logging
 from typing import Any
 from urllib.parse import parse_qsl
 
+import anyio
 import anyio.from_thread
 import anyio.to_thread
 from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, OAuth2Request
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 CLIENT_CREDENTIALS = "client_credentials"
 FORM = "application/x-www-form-urlencoded"
 AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+CONCURRENT_CHECKS = 4
+"""Token requests checked at once (each argon2 check takes 64 MiB); the others wait."""
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -112,6 +115,7 @@ class PartnerAuthorizationServer(AuthorizationServer):
         self._registry = registry
         self._tokens = tokens
         self._clock = clock
+        self._limiter: anyio.CapacityLimiter | None = None
         self.register_grant(_PartnerCredentialsGrant)
         self.register_token_generator("default", self._issue)
 
@@ -155,7 +159,9 @@ class PartnerAuthorizationServer(AuthorizationServer):
             oauth_request = _Request(request, await _form(request))
         except OAuth2Error as error:  # a malformed body, or plain HTTP to another host
             return self.handle_response(*error())
+        if self._limiter is None:  # made on the event loop, at the first request
+            self._limiter = anyio.CapacityLimiter(CONCURRENT_CHECKS)
         response: Response = await anyio.to_thread.run_sync(
-            self.create_token_response, oauth_request
+            self.create_token_response, oauth_request, limiter=self._limiter
         )
         return response
