@@ -119,31 +119,17 @@ def unit_of_work(db: AsyncEngine) -> Callable[[], PostgresUnitOfWork]:
     return lambda: PostgresUnitOfWork(db)
 
 
-@contextlib.asynccontextmanager
-async def app_client(
-    settings: Settings,
-    clock: FixedClock,
-    *,
-    address: str = "127.0.0.1",
-    base_url: str = "http://testserver",
-) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client for an app made from ``settings``, in process, connecting from
-    ``address``."""
-    app = create_app(settings, clock=clock)
-    transport = httpx.ASGITransport(app=app, client=(address, 123))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url=base_url) as client,
-    ):
-        yield client
-
-
 @pytest.fixture
 async def api(
     db: AsyncEngine, database_url: str, clock: FixedClock
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client for the app, in process."""
-    async with app_client(Settings(database_url=database_url, db_pool_size=2), clock) as client:
+    app = create_app(Settings(database_url=database_url, db_pool_size=2), clock=clock)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
         yield client
 
 

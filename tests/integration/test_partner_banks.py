@@ -1,6 +1,9 @@
 """Partner banks (CARD-4, SEC-10; ADR 0013) on real PostgreSQL, over HTTP in process: OAuth 2.0
 client credentials at /oauth/token, the IP allow-list, and trusted documents as the only thing a
-partner may run."""
+partner may run.
+
+The test documents select only what any signed-in caller may read (``nodes``, ``node``, ``id``),
+so they test the trusted-document gate, not the field policy."""
 
 import asyncio
 import base64
@@ -38,19 +41,16 @@ from src.partner_admin import (
     seed_demo_partner,
 )
 from src.settings import Settings
-from tests.conftest import FixedClock, app_client
+from tests.conftest import FixedClock
+from tests.in_process import in_process_client
 
 TOKEN_URL = "https://testserver/oauth/token"
 PARTNER_IP = "203.0.113.9"
 FOREIGN_IP = "198.51.100.7"
-ENTERPRISES = TrustedDocument(
-    "enterprises.v1",
-    "query Enterprises($first: Int = 5) { enterprises(first: $first) { nodes { name } } }",
-    "enterprise names",
+NODES = TrustedDocument(
+    "nodes.v1", "query Nodes($ids: [ID!]! = []) { nodes(ids: $ids) { id } }", "objects by id"
 )
-INSTITUTIONS = TrustedDocument(
-    "institutions.v1", "{ institutions(first: 5) { nodes { name kind } } }", "institutions"
-)
+NODE = TrustedDocument("node.v1", "query Node($id: ID!) { node(id: $id) { id } }", "one object")
 
 Client = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
@@ -71,20 +71,19 @@ async def _bank(unit_of_work: Callable[[], PostgresUnitOfWork], credit_code: str
 
 
 @pytest.fixture
-async def partners(db: AsyncEngine) -> dict[str, str]:
-    """Two partner banks: ``bank-a`` may run ENTERPRISES from 203.0.113.0/24, ``bank-b`` may
-    run INSTITUTIONS from anywhere in IPv4. Returns their secrets."""
+async def partners(
+    db: AsyncEngine, unit_of_work: Callable[[], PostgresUnitOfWork]
+) -> dict[str, str]:
+    """Two partner banks: ``bank-a`` may run NODES from 203.0.113.0/24, ``bank-b`` may run
+    NODE from anywhere in IPv4. Returns their secrets."""
     registry = PostgresPartnerRegistry(db)
 
-    def unit_of_work() -> PostgresUnitOfWork:
-        return PostgresUnitOfWork(db)
-
-    for document in (ENTERPRISES, INSTITUTIONS):
+    for document in (NODES, NODE):
         await add_trusted_document(registry, document)
     secrets = {}
     for client_id, code, allow, document in (
-        ("bank-a", credit_code("110105", 901), "203.0.113.0/24", ENTERPRISES),
-        ("bank-b", credit_code("310104", 902), "0.0.0.0/0", INSTITUTIONS),
+        ("bank-a", credit_code("110105", 901), "203.0.113.0/24", NODES),
+        ("bank-b", credit_code("310104", 902), "0.0.0.0/0", NODE),
     ):
         new = NewPartnerClient(
             client_id, client_id, await _bank(unit_of_work, code), [allow], [document.id]
@@ -99,7 +98,7 @@ def client(database_url: str, clock: FixedClock) -> Client:
     ``address``."""
 
     def make(address: str = PARTNER_IP, **settings: Any) -> Any:
-        return app_client(
+        return in_process_client(
             Settings(database_url=database_url, db_pool_size=2, **settings),
             clock,
             address=address,
@@ -231,17 +230,17 @@ async def test_sec_10_a_partner_runs_its_trusted_document_by_id_by_sha256_id_or_
     token_a: str, client: Client
 ) -> None:
     async with client() as api:
-        by_id = await run(api, token_a, {"documentId": "enterprises.v1", "variables": {"first": 2}})
-        by_sha_id = await run(api, token_a, {"documentId": f"sha256:{ENTERPRISES.sha256}"})
-        by_apq_hash = await run(api, token_a, by_hash(ENTERPRISES.sha256))
+        by_id = await run(api, token_a, {"documentId": "nodes.v1", "variables": {"ids": []}})
+        by_sha_id = await run(api, token_a, {"documentId": f"sha256:{NODES.sha256}"})
+        by_apq_hash = await run(api, token_a, by_hash(NODES.sha256))
         by_get = await api.get(
             "/graphql",
-            params={"documentId": "enterprises.v1"},
+            params={"documentId": "nodes.v1"},
             headers={"Authorization": f"Bearer {token_a}"},
         )
     for response in (by_id, by_sha_id, by_apq_hash, by_get):
         assert response.status_code == 200
-        assert response.json() == {"data": {"enterprises": {"nodes": []}}}
+        assert response.json() == {"data": {"nodes": []}}
     assert by_get.headers["cache-control"] == "no-store"
 
 
@@ -249,11 +248,11 @@ async def test_sec_10_a_partner_may_not_send_query_text_even_its_own_document(
     token_a: str, client: Client
 ) -> None:
     async with client() as api:
-        raw = await run(api, token_a, {"query": ENTERPRISES.document})
+        raw = await run(api, token_a, {"query": NODES.document})
         with_hash = await run(
             api,
             token_a,
-            {"query": ENTERPRISES.document, **by_hash(ENTERPRISES.sha256)},
+            {"query": NODES.document, **by_hash(NODES.sha256)},
         )
         introspection = await run(api, token_a, {"query": "{ __schema { types { name } } }"})
     for response in (raw, with_hash, introspection):
@@ -267,8 +266,8 @@ async def test_sec_10_another_clients_document_or_an_unregistered_one_is_refused
 ) -> None:
     unregistered = "{ workers(first: 1) { nodes { name } } }"
     async with client() as api:
-        others = await run(api, token_a, {"documentId": "institutions.v1"})
-        others_hash = await run(api, token_a, {"documentId": f"sha256:{INSTITUTIONS.sha256}"})
+        others = await run(api, token_a, {"documentId": "node.v1"})
+        others_hash = await run(api, token_a, {"documentId": f"sha256:{NODE.sha256}"})
         unknown = await run(api, token_a, {"documentId": "no.such.document"})
         apq = await run(
             api,
@@ -284,9 +283,9 @@ async def test_sec_10_a_partner_token_used_from_a_foreign_address_is_refused(
     token_a: str, client: Client
 ) -> None:
     async with client(FOREIGN_IP) as elsewhere:
-        response = await run(elsewhere, token_a, {"documentId": "enterprises.v1"})
+        response = await run(elsewhere, token_a, {"documentId": "nodes.v1"})
         spoofed = await run(
-            elsewhere, token_a, {"documentId": "enterprises.v1"}, **{"X-Forwarded-For": PARTNER_IP}
+            elsewhere, token_a, {"documentId": "nodes.v1"}, **{"X-Forwarded-For": PARTNER_IP}
         )
     for refused in (response, spoofed):
         assert refused.status_code == 403
@@ -296,7 +295,7 @@ async def test_sec_10_a_partner_token_used_from_a_foreign_address_is_refused(
 async def test_sec_10_forwarded_for_counts_only_from_a_trusted_proxy(
     token_a: str, client: Client
 ) -> None:
-    body = {"documentId": "enterprises.v1"}
+    body = {"documentId": "nodes.v1"}
     forwarded = {"X-Forwarded-For": PARTNER_IP, "X-Forwarded-Proto": "https"}
     async with client("10.0.0.2", trusted_proxies=("10.0.0.0/24",)) as proxy:
         through_proxy = await run(proxy, token_a, body, **forwarded)
@@ -314,7 +313,7 @@ async def test_sec_10_a_suspended_clients_tokens_stop_working(
     async with client() as api:
         async with db.begin() as connection:
             await connection.execute(update(partner_clients).values(status="suspended"))
-        response = await run(api, token_a, {"documentId": "enterprises.v1"})
+        response = await run(api, token_a, {"documentId": "nodes.v1"})
         again = await request_token(api, "bank-a", partners["bank-a"])
     assert response.status_code == 401
     assert codes(response) == ["UNAUTHENTICATED"]
@@ -325,19 +324,15 @@ async def test_sec_10_a_suspended_clients_tokens_stop_working(
 
 
 async def test_sec_10_only_valid_documents_and_bank_clients_are_registered(
-    partners: dict[str, str], db: AsyncEngine
+    partners: dict[str, str], db: AsyncEngine, unit_of_work: Callable[[], PostgresUnitOfWork]
 ) -> None:
     registry = PostgresPartnerRegistry(db)
-
-    def unit_of_work() -> PostgresUnitOfWork:
-        return PostgresUnitOfWork(db)
-
     with pytest.raises(InvalidInput, match="does not validate"):
         await add_trusted_document(registry, TrustedDocument("bad.v1", "{ nope }", "x"))
     with pytest.raises(InvalidInput):
         await add_trusted_document(registry, TrustedDocument(f"sha256:{'0' * 64}", "{ a }", "x"))
     with pytest.raises(AlreadyExists):
-        await add_trusted_document(registry, ENTERPRISES)
+        await add_trusted_document(registry, NODES)
     insurer = await service.register_institution(
         service.RegisterInstitution(
             kind=InstitutionKind.INSURER,
@@ -366,11 +361,14 @@ async def test_sec_10_only_valid_documents_and_bank_clients_are_registered(
 
 
 async def test_sec_10_operators_register_documents_and_clients_from_the_command_line(
-    db: AsyncEngine, database_url: str, tmp_path: Path
+    db: AsyncEngine,
+    unit_of_work: Callable[[], PostgresUnitOfWork],
+    database_url: str,
+    tmp_path: Path,
 ) -> None:
-    bank = await _bank(lambda: PostgresUnitOfWork(db), credit_code("110105", 904))
-    document = tmp_path / "enterprises.graphql"
-    document.write_text(ENTERPRISES.document, encoding="utf-8")
+    bank = await _bank(unit_of_work, credit_code("110105", 904))
+    document = tmp_path / "nodes.graphql"
+    document.write_text(NODES.document, encoding="utf-8")
 
     def flexfin(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -382,13 +380,11 @@ async def test_sec_10_operators_register_documents_and_clients_from_the_command_
             check=False,
         )
 
-    added = flexfin(
-        "trusted-document", "add", "enterprises.v1", str(document), "--description", "d"
-    )
+    added = flexfin("trusted-document", "add", "nodes.v1", str(document), "--description", "d")
     client_added = flexfin(
         "partner-client", "add", "bank-cli", "--name", "CLI bank",
         "--institution", global_id("Institution", bank),
-        "--allow", "203.0.113.0/24", "--document", "enterprises.v1",
+        "--allow", "203.0.113.0/24", "--document", "nodes.v1",
     )  # fmt: skip
     refused = flexfin("partner-client", "grant", "bank-cli", "--document", "no.such.document")
     assert (added.returncode, client_added.returncode, refused.returncode) == (0, 0, 1)
@@ -399,8 +395,8 @@ async def test_sec_10_operators_register_documents_and_clients_from_the_command_
     assert registered.institution_id == bank
     assert secret_matches(registered.secret_hash, secret)
     assert (
-        await registry.granted_document("bank-cli", DocumentReference(document_id="enterprises.v1"))
-        == ENTERPRISES.document
+        await registry.granted_document("bank-cli", DocumentReference(document_id="nodes.v1"))
+        == NODES.document
     )
     assert "refused" in refused.stdout
 

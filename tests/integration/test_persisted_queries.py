@@ -1,11 +1,14 @@
 """Automatic persisted queries (CARD-4; ADR 0012) over HTTP, in process, on real PostgreSQL:
 miss, registration, hit by hash (POST and GET), hash mismatch, what may be registered, the
-parse cache, shared-cache headers, and concurrent registration of one document."""
+parse cache, shared-cache headers, and concurrent registration of one document.
+
+The caller is anonymous, as a front end is before signing in, and the documents select only
+what every caller may read."""
 
 import asyncio
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from typing import Any
 from uuid import uuid4
@@ -21,10 +24,12 @@ from src.adapters.postgres.tables import persisted_documents
 from src.auth.principal import Principal
 from src.auth.roles import Role
 from src.auth.tokens import AccessTokens, SigningKey
-from src.settings import DEVELOPMENT_KEY, Settings
-from tests.conftest import FixedClock, app_client
+from src.settings import Settings
+from tests.conftest import FixedClock
+from tests.in_process import in_process_client
 
-QUERY = "query Institutions { institutions(first: 5) { nodes { name } } }"
+QUERY = "query Probe { __typename }"
+ANSWER = {"data": {"__typename": "Query"}}
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
@@ -34,6 +39,14 @@ def sha256(text: str) -> str:
 
 def persisted(text: str, version: int = 1) -> dict[str, Any]:
     return {"persistedQuery": {"version": version, "sha256Hash": sha256(text)}}
+
+
+def registration(text: str) -> dict[str, Any]:
+    return {"query": text, "extensions": persisted(text)}
+
+
+def get_params(text: str) -> dict[str, str]:
+    return {"extensions": json.dumps(persisted(text))}
 
 
 def codes(response: httpx.Response) -> list[str]:
@@ -46,13 +59,24 @@ async def stored(db: AsyncEngine) -> dict[str, str]:
         return {row.sha256: row.document for row in rows}
 
 
-def get_params(text: str, **extra: str) -> dict[str, str]:
-    return {"extensions": json.dumps(persisted(text)), **extra}
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, db_pool_size=5)
 
 
-async def test_card_4_unknown_hash_is_persisted_query_not_found(api: httpx.AsyncClient) -> None:
+@pytest.fixture
+async def anonymous(
+    db: AsyncEngine, settings: Settings, clock: FixedClock
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with in_process_client(settings, clock) as client:
+        yield client
+
+
+async def test_card_4_unknown_hash_is_persisted_query_not_found(
+    anonymous: httpx.AsyncClient,
+) -> None:
     """Apollo's link looks for this code (or this message) and retries with the text."""
-    response = await api.post("/graphql", json={"extensions": persisted(QUERY)})
+    response = await anonymous.post("/graphql", json={"extensions": persisted(QUERY)})
     assert response.status_code == 200
     assert response.json() == {
         "errors": [
@@ -62,32 +86,35 @@ async def test_card_4_unknown_hash_is_persisted_query_not_found(api: httpx.Async
             }
         ]
     }
-    strict = await api.post(
+    strict = await anonymous.post(
         "/graphql", json={"extensions": persisted(QUERY)}, headers={"Accept": GRAPHQL_RESPONSE}
     )
     assert strict.status_code == 400
     assert codes(strict) == ["PERSISTED_QUERY_NOT_FOUND"]
+    by_get = await anonymous.get("/graphql", params=get_params(QUERY))
+    assert codes(by_get) == ["PERSISTED_QUERY_NOT_FOUND"]
+    assert by_get.headers["cache-control"] == "no-store"
 
 
 async def test_card_4_query_with_its_hash_is_stored_then_runs_by_hash_alone(
-    api: httpx.AsyncClient, db: AsyncEngine
+    anonymous: httpx.AsyncClient, db: AsyncEngine
 ) -> None:
-    first = await api.post("/graphql", json={"query": QUERY, "extensions": persisted(QUERY)})
-    assert first.json() == {"data": {"institutions": {"nodes": []}}}
+    first = await anonymous.post("/graphql", json=registration(QUERY))
+    assert first.json() == ANSWER
     assert await stored(db) == {sha256(QUERY): QUERY}
 
-    by_post = await api.post("/graphql", json={"extensions": persisted(QUERY)})
-    by_get = await api.get("/graphql", params=get_params(QUERY))
-    assert by_post.json() == by_get.json() == first.json()
+    by_post = await anonymous.post("/graphql", json={"extensions": persisted(QUERY)})
+    by_get = await anonymous.get("/graphql", params=get_params(QUERY))
+    assert by_post.json() == by_get.json() == ANSWER
     assert by_get.headers["cache-control"] == "public, max-age=60"
     assert by_get.headers["vary"] == "Accept, Authorization"
 
 
 async def test_card_4_hash_that_does_not_match_the_query_is_refused_and_not_stored(
-    api: httpx.AsyncClient, db: AsyncEngine
+    anonymous: httpx.AsyncClient, db: AsyncEngine
 ) -> None:
-    other = "{ __typename }"
-    response = await api.post("/graphql", json={"query": QUERY, "extensions": persisted(other)})
+    body = {"query": QUERY, "extensions": persisted("{ __typename }")}
+    response = await anonymous.post("/graphql", json=body)
     assert response.status_code == 400
     assert codes(response) == ["PERSISTED_QUERY_HASH_MISMATCH"]
     assert await stored(db) == {}
@@ -102,19 +129,19 @@ async def test_card_4_hash_that_does_not_match_the_query_is_refused_and_not_stor
     ],
 )
 async def test_card_4_malformed_persisted_query_extension_is_a_bad_request(
-    api: httpx.AsyncClient, extensions: dict[str, Any], problem: str
+    anonymous: httpx.AsyncClient, extensions: dict[str, Any], problem: str
 ) -> None:
-    response = await api.post("/graphql", json={"extensions": extensions})
+    response = await anonymous.post("/graphql", json={"extensions": extensions})
     assert response.status_code == 400
     assert codes(response) == ["BAD_REQUEST"]
     assert problem in response.json()["errors"][0]["message"]
 
 
 async def test_card_4_documents_that_do_not_validate_are_not_stored(
-    api: httpx.AsyncClient, db: AsyncEngine
+    anonymous: httpx.AsyncClient, db: AsyncEngine
 ) -> None:
     for text in ("{ noSuchField }", "{ broken"):
-        response = await api.post("/graphql", json={"query": text, "extensions": persisted(text)})
+        response = await anonymous.post("/graphql", json=registration(text))
         assert codes(response) in (["GRAPHQL_VALIDATION_FAILED"], ["GRAPHQL_PARSE_FAILED"])
     assert await stored(db) == {}
 
@@ -122,16 +149,16 @@ async def test_card_4_documents_that_do_not_validate_are_not_stored(
 async def test_card_4_documents_over_the_size_limit_run_but_are_not_stored(
     db: AsyncEngine, database_url: str, clock: FixedClock
 ) -> None:
-    settings = Settings(database_url=database_url, db_pool_size=2, persisted_query_max_bytes=40)
-    async with app_client(settings, clock) as api:
-        response = await api.post("/graphql", json={"query": QUERY, "extensions": persisted(QUERY)})
-        assert response.json() == {"data": {"institutions": {"nodes": []}}}
-        assert len(QUERY) > 40
-        assert await stored(db) == {}
+    assert len(QUERY) > 20
+    settings = Settings(database_url=database_url, db_pool_size=2, persisted_query_max_bytes=20)
+    async with in_process_client(settings, clock) as anonymous:
+        response = await anonymous.post("/graphql", json=registration(QUERY))
+    assert response.json() == ANSWER
+    assert await stored(db) == {}
 
 
 async def test_card_4_a_persisted_hit_skips_parsing_and_survives_a_restart(
-    db: AsyncEngine, database_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+    db: AsyncEngine, settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A hash the process has seen runs without parsing or validating again; a new process
     reads the document from PostgreSQL and parses it once."""
@@ -143,65 +170,70 @@ async def test_card_4_a_persisted_hit_skips_parsing_and_survives_a_restart(
         return real_parse(source, *args, **kwargs)
 
     monkeypatch.setattr(src.graphql.http, "parse", counting_parse)
-    settings = Settings(database_url=database_url, db_pool_size=2)
-    async with app_client(settings, clock) as api:
-        await api.post("/graphql", json={"query": QUERY, "extensions": persisted(QUERY)})
+    async with in_process_client(settings, clock) as anonymous:
+        await anonymous.post("/graphql", json=registration(QUERY))
         for _ in range(3):
-            hit = await api.get("/graphql", params=get_params(QUERY))
-            assert hit.json() == {"data": {"institutions": {"nodes": []}}}
+            hit = await anonymous.get("/graphql", params=get_params(QUERY))
+            assert hit.json() == ANSWER
         assert parsed == [QUERY]
-    async with app_client(settings, clock) as restarted:
+    async with in_process_client(settings, clock) as restarted:
         for _ in range(2):
             hit = await restarted.get("/graphql", params=get_params(QUERY))
-            assert hit.json() == {"data": {"institutions": {"nodes": []}}}
+            assert hit.json() == ANSWER
     assert parsed == [QUERY, QUERY]
 
 
 async def test_card_4_persisted_get_with_credentials_or_errors_is_not_shared_cacheable(
-    api: httpx.AsyncClient,
+    anonymous: httpx.AsyncClient, db: AsyncEngine, settings: Settings
 ) -> None:
-    await api.post("/graphql", json={"query": QUERY, "extensions": persisted(QUERY)})
-    tokens = AccessTokens((SigningKey(*DEVELOPMENT_KEY),), timedelta(minutes=15))
+    store = PostgresPersistedDocuments(db)
+    await store.add(sha256(QUERY), QUERY)
+    tokens = AccessTokens(
+        tuple(SigningKey(kid, secret) for kid, secret in settings.token_keys),
+        timedelta(minutes=15),
+    )
     token = tokens.issue(
         Principal(account_id=uuid4(), roles=frozenset({Role.OPERATOR})), FixedClock().now()
     )
-    private = await api.get(
+    private = await anonymous.get(
         "/graphql", params=get_params(QUERY), headers={"Authorization": f"Bearer {token}"}
     )
-    assert private.json() == {"data": {"institutions": {"nodes": []}}}
+    assert private.json() == ANSWER
     assert private.headers["cache-control"] == "no-store"
 
-    bad_first = "query Bad { institutions(first: 500) { nodes { name } } }"
-    await api.post("/graphql", json={"query": bad_first, "extensions": persisted(bad_first)})
-    failed = await api.get("/graphql", params=get_params(bad_first))
-    assert codes(failed) == ["INVALID_INPUT"]
+    failing = "query Failing { institutions(first: 500) { nodes { name } } }"
+    await store.add(sha256(failing), failing)
+    failed = await anonymous.get("/graphql", params=get_params(failing))
+    assert "errors" in failed.json()
     assert failed.headers["cache-control"] == "no-store"
-    by_text = await api.get("/graphql", params={"query": QUERY})
+    by_text = await anonymous.get("/graphql", params={"query": QUERY})
     assert by_text.headers["cache-control"] == "no-store"
 
 
-async def test_card_4_persisted_mutation_by_get_is_refused(api: httpx.AsyncClient) -> None:
+async def test_card_4_persisted_mutation_by_get_is_refused(
+    anonymous: httpx.AsyncClient, db: AsyncEngine
+) -> None:
     mutation = 'mutation { closeEnterprise(input: {id: "x", reason: "r"}) { id } }'
-    await api.post("/graphql", json={"query": mutation, "extensions": persisted(mutation)})
-    response = await api.get("/graphql", params=get_params(mutation))
+    await PostgresPersistedDocuments(db).add(sha256(mutation), mutation)
+    response = await anonymous.get("/graphql", params=get_params(mutation))
     assert response.status_code == 405
 
 
-async def test_card_4_document_id_is_only_for_partner_clients(api: httpx.AsyncClient) -> None:
-    response = await api.post("/graphql", json={"documentId": "demo.enterprises.v1"})
+async def test_card_4_document_id_is_only_for_partner_clients(
+    anonymous: httpx.AsyncClient,
+) -> None:
+    response = await anonymous.post("/graphql", json={"documentId": "demo.enterprises.v1"})
     assert response.status_code == 400
     assert codes(response) == ["BAD_REQUEST"]
 
 
 async def test_card_4_concurrent_registrations_of_one_document_leave_one_row(
-    db: AsyncEngine, database_url: str, clock: FixedClock
+    anonymous: httpx.AsyncClient, db: AsyncEngine
 ) -> None:
-    settings = Settings(database_url=database_url, db_pool_size=5)
-    async with app_client(settings, clock) as api:
-        body = {"query": QUERY, "extensions": persisted(QUERY)}
-        responses = await asyncio.gather(*(api.post("/graphql", json=body) for _ in range(10)))
-    assert {r.status_code for r in responses} == {200}
-    assert all("errors" not in r.json() for r in responses)
+    responses = await asyncio.gather(
+        *(anonymous.post("/graphql", json=registration(QUERY)) for _ in range(10))
+    )
+    assert [r.json() for r in responses] == [ANSWER] * 10
     store = PostgresPersistedDocuments(db)
     await asyncio.gather(*(store.add(sha256(QUERY), QUERY) for _ in range(10)))
     async with db.connect() as connection:
