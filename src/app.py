@@ -15,11 +15,14 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .adapters.crypto import FieldCipher
 from .adapters.postgres.cost_budgets import PostgresCostBudgets
 from .adapters.postgres.engine import create_engine
 from .adapters.postgres.migrate import current_revision, head_revision
+from .adapters.postgres.partners import PostgresPartnerRegistry
+from .adapters.postgres.persisted import PostgresPersistedDocuments
 from .adapters.postgres.unit_of_work import PostgresUnitOfWork
 from .auth.budget import BudgetPolicy
 from .auth.challenges import Challenges
@@ -37,6 +40,8 @@ from .graphql.context import Context
 from .graphql.explorer import ASSETS_URL, assets_app, explorer_page
 from .graphql.http import GraphQLEndpoint
 from .graphql.limits import DocumentLimits
+from .graphql.oauth import PartnerAuthorizationServer
+from .graphql.persisted import DocumentSource
 from .graphql.schema import build_schema, graphql_core_schema
 from .graphql.throttle import QueryCosts
 from .middleware import BodyLimitMiddleware, RequestIdMiddleware
@@ -118,6 +123,12 @@ def create_app(
             role_grants=role_grants,
         )
 
+    partners = PostgresPartnerRegistry(engine)
+    documents = DocumentSource(
+        PostgresPersistedDocuments(engine),
+        partners,
+        max_document_bytes=settings.persisted_query_max_bytes,
+    )
     authenticate = bearer_authenticator(identity.tokens, the_clock, identity.is_session_active)
     schema = build_schema()
     graphql = GraphQLEndpoint(
@@ -134,8 +145,11 @@ def create_app(
             introspection=not settings.is_production,
             suggestions=not settings.is_production,
         ),
+        documents=documents,
         explorer=None if settings.is_production else explorer_page,
+        persisted_get_max_age=settings.persisted_get_max_age,
     )
+    oauth = PartnerAuthorizationServer(partners, identity.tokens, the_clock)
 
     async def logout(request: Request) -> Response:
         """SEC-09 sign-out outside GraphQL, for every role (read-only roles run no mutation)."""
@@ -201,11 +215,17 @@ def create_app(
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
             Route("/logout", logout, methods=["POST"]),
+            Route("/oauth/token", oauth.token, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Mount(ASSETS_URL, assets_app()),
         ],
         middleware=[
+            *(
+                [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))]
+                if settings.trusted_proxies
+                else []
+            ),
             Middleware(RequestIdMiddleware),
             Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
         ],

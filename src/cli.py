@@ -8,6 +8,8 @@ flexfin check        check the database is reachable and migrated; exit 1 if not
 flexfin rotate-pii-keys
                      re-encrypt personal data under the active key of FLEXFIN_PII_KEYS
 flexfin audit-verify check the audit trail's hash chain; exit 1 naming the first broken record
+flexfin trusted-document add | partner-client add | partner-client grant
+                     partner banks' trusted documents and OAuth clients (SEC-10)
 """
 
 import argparse
@@ -20,6 +22,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
 from .auth.audit import Anchor
+from .partner_admin import add_commands as add_partner_commands
 from .settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -60,10 +63,12 @@ def _cipher(settings: Settings) -> "FieldCipher":
 
 
 async def _seed(settings: Settings, url: str) -> int:
+    from .adapters.postgres.partners import PostgresPartnerRegistry
     from .adapters.postgres.unit_of_work import PostgresUnitOfWork
     from .app import build_identity
     from .demo import seed_demo, seed_demo_accounts
     from .domain.shared.clock import SystemClock
+    from .partner_admin import seed_demo_partner
 
     cipher = _cipher(settings)
     clock = SystemClock()
@@ -74,7 +79,20 @@ async def _seed(settings: Settings, url: str) -> int:
 
         parties = await seed_demo(unit_of_work, clock)
         identity = build_identity(settings, unit_of_work, clock)
-        return parties + await seed_demo_accounts(identity, unit_of_work)
+        accounts = await seed_demo_accounts(identity, unit_of_work)
+        partner = await seed_demo_partner(PostgresPartnerRegistry(engine), unit_of_work)
+        return parties + accounts + partner
+
+
+async def _partners(args: argparse.Namespace, settings: Settings, url: str) -> int:
+    from .adapters.postgres.partners import PostgresPartnerRegistry
+    from .adapters.postgres.unit_of_work import PostgresUnitOfWork
+    from .partner_admin import run_command
+
+    cipher = _cipher(settings)
+    async with _engine(url, 2) as engine:
+        registry = PostgresPartnerRegistry(engine)
+        return await run_command(args, registry, lambda: PostgresUnitOfWork(engine, cipher))
 
 
 async def _rotate_pii_keys(url: str, settings: Settings, batch_size: int) -> int:
@@ -143,6 +161,7 @@ def serve(settings: Settings, migrate: bool | None, seed: bool | None) -> int:
             log_config=None,
             timeout_graceful_shutdown=settings.shutdown_grace_seconds,
             server_header=False,
+            proxy_headers=False,  # the app believes only FLEXFIN_TRUSTED_PROXIES
         )
     return 0
 
@@ -180,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         type=Anchor.parse,
         help="SEQ:HASH from an earlier run, kept elsewhere: finds a rewritten or cut trail",
     )
+    add_partner_commands(commands)
     args = parser.parse_args(argv)
 
     from .logs import configure_logging
@@ -205,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_rotate_pii_keys(url, settings, args.batch_size))
         if args.command == "audit-verify":
             return 0 if asyncio.run(_audit_verify(url, args.anchor)) else 1
+        if args.command in ("trusted-document", "partner-client"):
+            return asyncio.run(_partners(args, settings, url))
         return 0 if asyncio.run(_check(url)) else 1
 
 

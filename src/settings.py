@@ -142,6 +142,12 @@ class Settings:
     """Points a principal's budget holds when full (``maximumAvailable``)."""
     cost_restore_rate: int = 50
     """Points per second the budget refills (``restoreRate``)."""
+    persisted_query_max_bytes: int = 32_768
+    """Larger APQ documents still run but are not stored (ADR 0012)."""
+    persisted_get_max_age: int = 60
+    """``Cache-Control: public, max-age`` of credential-less persisted GETs; 0 = never cached."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Proxies (IPs or CIDRs) whose ``X-Forwarded-For``/``-Proto`` are believed (SEC-10)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -168,6 +174,11 @@ class Settings:
             pii_keys=_pii_keys(env, environment == "production"),
             pii_hash_key=_pii_hash_key(env, environment == "production"),
             **_api_limits(env),
+            persisted_query_max_bytes=_int(env, "FLEXFIN_PERSISTED_QUERY_MAX_BYTES", 32_768),
+            persisted_get_max_age=_int(env, "FLEXFIN_PERSISTED_GET_MAX_AGE", 60),
+            trusted_proxies=tuple(
+                p.strip() for p in env.get("FLEXFIN_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
         )
 
     @property

@@ -222,11 +222,17 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(postgres_server: str) -> Iterator[str]:
+def live_database_url(postgres_server: str) -> Iterator[str]:
+    """The database of its own that ``live_server`` runs on."""
+    with fresh_database(postgres_server) as database_url:
+        yield database_url
+
+
+@pytest.fixture(scope="session")
+def live_server(live_database_url: str) -> Iterator[str]:
     """The real server (``flexfin serve``, migrated and seeded with the demo data, on a
     database of its own) in a subprocess; yields its base URL."""
-    with fresh_database(postgres_server) as database_url:
-        yield from _serve(database_url)
+    yield from _serve(live_database_url)
 
 
 def _serve(database_url: str) -> Iterator[str]:

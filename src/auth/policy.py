@@ -35,7 +35,10 @@ SIGNED_IN = frozenset(Role)
 PEOPLE = SIGNED_IN - {Role.PARTNER}
 WRITERS = PEOPLE - READ_ONLY
 """Read-only roles run no mutation at all; they sign out with ``POST /logout``."""
-PARTIES_READERS = PLATFORM_STAFF | ENTERPRISE_STAFF | INSTITUTION_STAFF | {Role.TAX_AUTHORITY}
+PARTIES_READERS = (
+    PLATFORM_STAFF | ENTERPRISE_STAFF | INSTITUTION_STAFF | {Role.TAX_AUTHORITY, Role.PARTNER}
+)
+"""Partner banks' systems read enterprise profiles (CARD-4), through trusted documents only."""
 WORKER_READERS = PLATFORM_STAFF | {Role.TAX_AUTHORITY, Role.WORKER}
 INSTITUTION_READERS = PLATFORM_STAFF | ENTERPRISE_STAFF | INSTITUTION_STAFF
 ENTERPRISE_ADMINS = frozenset({Role.OPERATOR, Role.ENTERPRISE_ADMIN})
@@ -124,7 +127,9 @@ class Rows(enum.Enum):
 
 _ROWS: dict[str, dict[Role, Rows]] = {
     "Enterprise": {
-        **dict.fromkeys(PLATFORM_STAFF | INSTITUTION_STAFF | {Role.TAX_AUTHORITY}, Rows.ALL),
+        **dict.fromkeys(
+            PLATFORM_STAFF | INSTITUTION_STAFF | {Role.TAX_AUTHORITY, Role.PARTNER}, Rows.ALL
+        ),
         **dict.fromkeys(ENTERPRISE_STAFF, Rows.OWN_ORGANISATION),
     },
     "Worker": {

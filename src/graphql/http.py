@@ -27,10 +27,12 @@ from starlette.responses import Response
 from ..auth.principal import Principal
 from ..auth.tokens import Unauthenticated
 from ..domain.shared.clock import Clock
+from ..domain.shared.errors import DomainError
 from .auditing import audit_refusal
 from .errors import format_error
 from .limits import DocumentLimits, checked_document
 from .permissions import denial_status, policy_rule
+from .persisted import REFUSAL_STATUS, DocumentSource
 from .schema import graphql_core_schema
 from .throttle import Admission, QueryCosts, budget_key
 
@@ -57,10 +59,12 @@ class BadRequest(Exception):
 
 @dataclass(frozen=True, slots=True)
 class GraphQLParams:
-    query: str
+    query: str | None
+    """None only when the request names a stored document (see ``persisted.py``)."""
     operation_name: str | None
     variables: dict[str, Any] | None
     extensions: dict[str, Any] | None
+    document_id: str | None = None
 
 
 def negotiate(accept: str | None) -> str | None:
@@ -110,15 +114,22 @@ def params_of(raw: dict[str, Any]) -> GraphQLParams:
     operation_name = raw.get("operationName")
     variables = raw.get("variables")
     extensions = raw.get("extensions")
-    if not isinstance(query, str) or not query.strip():
+    document_id = raw.get("documentId")
+    names_stored_document = document_id is not None or (
+        isinstance(extensions, dict) and "persistedQuery" in extensions
+    )
+    query_needed = query is not None or not names_stored_document
+    if query_needed and (not isinstance(query, str) or not query.strip()):
         raise BadRequest("the request needs a query string")
+    if document_id is not None and not isinstance(document_id, str):
+        raise BadRequest("documentId must be a string")
     if operation_name is not None and not isinstance(operation_name, str):
         raise BadRequest("operationName must be a string")
     if variables is not None and not isinstance(variables, dict):
         raise BadRequest("variables must be an object")
     if extensions is not None and not isinstance(extensions, dict):
         raise BadRequest("extensions must be an object")
-    return GraphQLParams(query, operation_name, variables, extensions)
+    return GraphQLParams(query, operation_name, variables, extensions, document_id)
 
 
 async def read_params(request: Request) -> GraphQLParams:
@@ -158,8 +169,10 @@ class GraphQLEndpoint:
         clock: Clock,
         costs: QueryCosts,
         limits: DocumentLimits,
+        documents: DocumentSource,
         explorer: Callable[[Request], Awaitable[Response]] | None = None,
         document_cache_size: int = 1024,
+        persisted_get_max_age: int = 0,
     ) -> None:
         self._schema = graphql_core_schema(schema)
         self._strawberry = schema
@@ -169,6 +182,8 @@ class GraphQLEndpoint:
         self._request_id = request_id
         self._explorer = explorer
         self._costs = costs
+        self._documents = documents
+        self._persisted_get_max_age = persisted_get_max_age
         self._hide_suggestions = not limits.suggestions
         self._document = lru_cache(maxsize=document_cache_size)(
             partial(checked_document, self._schema, limits)
@@ -227,14 +242,31 @@ class GraphQLEndpoint:
                 request,
                 code=error.code,
             )
-        return await self._execute(request, params, media_type, principal)
+        response = await self._execute(request, params, media_type, principal)
+        if request.method == "GET":
+            response.headers.setdefault("Cache-Control", "no-store")
+            response.headers["Vary"] = "Accept, Authorization"
+        return response
 
     async def _execute(
         self, request: Request, params: GraphQLParams, media_type: str, principal: Principal
     ) -> Response:
         request_id = self._request_id(request)
         request_error_status = 400 if media_type == GRAPHQL_RESPONSE_JSON else 200
-        document, errors = self._document(params.query)
+        try:
+            source = await self._documents.source(
+                params.query,
+                params.document_id,
+                params.extensions,
+                principal,
+                request.client.host if request.client else None,
+            )
+        except DomainError as error:
+            status = REFUSAL_STATUS.get(error.code, request_error_status)
+            headers = {"WWW-Authenticate": INVALID_TOKEN} if status == 401 else None
+            refusal = BadRequest(error.message, status, headers)
+            return self._bad_request(refusal, media_type, request, code=error.code)
+        document, errors = self._document(source.query)
         operation = None if document is None else get_operation_ast(document, params.operation_name)
         if (
             request.method == "GET"
@@ -265,6 +297,7 @@ class GraphQLEndpoint:
                 await audit_refusal(context, self._schema, document, operation, denied)
             refusals = [format_error(e, request_id) for e in denied]
             return self._respond({"errors": refusals}, denial_status(denied), media_type, admission)
+        await self._documents.register(source)
         result = execute_document(
             self._schema,
             document,
@@ -284,4 +317,15 @@ class GraphQLEndpoint:
         body: dict[str, Any] = {"data": result.data}
         if formatted:
             body["errors"] = formatted
-        return self._respond(body, 200, media_type, admission)
+        response = self._respond(body, 200, media_type, admission)
+        if source.by_hash and not formatted and self._shared_caches_may_keep(request):
+            response.headers["Cache-Control"] = f"public, max-age={self._persisted_get_max_age}"
+        return response
+
+    def _shared_caches_may_keep(self, request: Request) -> bool:
+        """Only a GET without credentials: the answer is then the same for everyone (ADR 0012)."""
+        return (
+            request.method == "GET"
+            and self._persisted_get_max_age > 0
+            and "authorization" not in request.headers
+        )

@@ -1,7 +1,6 @@
 """The tables. Alembic migrations create them; a test checks the two never drift."""
 
 from sqlalchemy import (
-    ARRAY,
     BigInteger,
     CheckConstraint,
     Column,
@@ -16,7 +15,9 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    func,
 )
+from sqlalchemy.dialects.postgresql import ARRAY, CIDR
 
 SEALED = {"sealed": True}
 """Marks a column of personal data sealed by ``src/adapters/crypto.py`` (SEC-06): the
@@ -225,4 +226,53 @@ audit_records = Table(
     Index(None, "occurred_at"),
     Index(None, "actor_account_id"),
 )
-"""Append-only (SEC-08): a trigger made by migration 0006 refuses UPDATE, DELETE and TRUNCATE."""
+"""Append-only (SEC-08): a trigger made by migration 0005 refuses UPDATE, DELETE and TRUNCATE."""
+
+# Persisted queries and partner banks (CARD-4, SEC-10; ADR 0012, ADR 0013) ------------------
+
+SHA256_HEX = "{name} ~ '^[0-9a-f]{{64}}$'"
+
+persisted_documents = Table(
+    "persisted_documents",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint(SHA256_HEX.format(name="sha256"), name="sha256_hex"),
+)
+
+trusted_documents = Table(
+    "trusted_documents",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("document", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint(SHA256_HEX.format(name="sha256"), name="sha256_hex"),
+)
+
+partner_clients = Table(
+    "partner_clients",
+    metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("institution_id", Uuid, ForeignKey("institutions.id"), nullable=False),
+    Column("secret_hash", Text, nullable=False),
+    Column("ip_allowlist", ARRAY(CIDR), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint("status IN ('active', 'suspended')", name="status"),
+)
+
+partner_client_documents = Table(
+    "partner_client_documents",
+    metadata,
+    Column(
+        "client_id",
+        String(64),
+        ForeignKey("partner_clients.client_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("document_id", String(100), ForeignKey("trusted_documents.id"), primary_key=True),
+)
