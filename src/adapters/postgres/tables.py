@@ -4,6 +4,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Integer,
     MetaData,
     String,
     Table,
@@ -64,4 +65,31 @@ institutions = Table(
     Column("phone", String(11), nullable=False),
     Column("registered_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("kind IN ('bank', 'insurer', 'guarantor')", name="kind"),
+)
+
+# No duplicate submission and second confirmation (SEC-04, ORD-03; ADR 0016).
+idempotency_records = Table(
+    "idempotency_records",
+    metadata,
+    Column("principal_key", Text, primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("claim_id", Uuid, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("response_status", Integer),
+    Column("response_body", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+    CheckConstraint("status IN ('in_progress', 'completed')", name="status"),
+    CheckConstraint(
+        "(status = 'completed') = (response_status IS NOT NULL AND response_body IS NOT NULL)",
+        name="response_iff_completed",
+    ),
+)
+
+confirmation_uses = Table(
+    "confirmation_uses",
+    metadata,
+    Column("token_id", Uuid, primary_key=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
 )

@@ -17,8 +17,9 @@ class PostgresUnitOfWork:
     workers: PostgresWorkerRepository
     institutions: PostgresInstitutionRepository
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, dry_run: bool = False) -> None:
         self._engine = engine
+        self._dry_run = dry_run  # a preview (ADR 0016): commit() does nothing, all rolls back
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
 
@@ -48,4 +49,5 @@ class PostgresUnitOfWork:
 
     async def commit(self) -> None:
         assert self._transaction is not None, "commit() outside the unit of work"
-        await self._transaction.commit()
+        if not self._dry_run:
+            await self._transaction.commit()
