@@ -13,8 +13,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from .adapters.postgres.engine import create_engine
+from .adapters.postgres.idempotency import PostgresConfirmationUses, PostgresIdempotencyRecords
 from .adapters.postgres.migrate import current_revision, head_revision
 from .adapters.postgres.unit_of_work import PostgresUnitOfWork
+from .auth.confirmation import ConfirmationTokens
+from .auth.idempotency import Idempotency
 from .auth.principal import Principal
 from .auth.tokens import AccessTokens, SigningKey
 from .domain.shared.clock import Clock, SystemClock
@@ -22,6 +25,7 @@ from .graphql.authentication import bearer_authenticator
 from .graphql.context import Context
 from .graphql.explorer import ASSETS_URL, assets_app, explorer_page
 from .graphql.http import GraphQLEndpoint
+from .graphql.mutation_guard import MutationGuard
 from .graphql.schema import build_schema
 from .middleware import BodyLimitMiddleware, RequestIdMiddleware
 from .settings import Settings
@@ -41,19 +45,28 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     the_clock = clock or SystemClock()
 
-    tokens = AccessTokens(
-        tuple(SigningKey(kid, secret) for kid, secret in settings.token_keys),
-        timedelta(seconds=settings.access_token_seconds),
-    )
+    signing_keys = tuple(SigningKey(kid, secret) for kid, secret in settings.token_keys)
+    tokens = AccessTokens(signing_keys, timedelta(seconds=settings.access_token_seconds))
 
-    def make_context(request: Request, principal: Principal) -> Context:
+    def make_context(request: Request, principal: Principal, dry_run: bool) -> Context:
         return Context(
             request=request,
             request_id=request_id(request),
             principal=principal,
-            unit_of_work=lambda: PostgresUnitOfWork(engine),
+            unit_of_work=lambda: PostgresUnitOfWork(engine, dry_run=dry_run),
             clock=the_clock,
         )
+
+    guard = MutationGuard(
+        Idempotency(
+            PostgresIdempotencyRecords(engine),
+            ttl=timedelta(hours=settings.idempotency_ttl_hours),
+            lease=timedelta(seconds=settings.idempotency_lease_seconds),
+        ),
+        ConfirmationTokens(signing_keys, timedelta(seconds=settings.confirmation_token_seconds)),
+        PostgresConfirmationUses(engine),
+        the_clock,
+    )
 
     graphql = GraphQLEndpoint(
         build_schema(),
@@ -61,6 +74,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         request_id,
         bearer_authenticator(tokens, the_clock),
         explorer=None if settings.is_production else explorer_page,
+        guard=guard,
     )
 
     async def healthz(request: Request) -> Response:

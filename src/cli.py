@@ -5,6 +5,8 @@ flexfin serve        start the API (embedded PostgreSQL, migrated and seeded, wh
 flexfin migrate      upgrade the database to the newest migration
 flexfin seed-demo    add the demo data (idempotent)
 flexfin check        check the database is reachable and migrated; exit 1 if not
+flexfin purge-idempotency
+                     delete expired idempotency records and used confirmation tokens
 """
 
 import argparse
@@ -58,6 +60,18 @@ async def _check(url: str) -> bool:
     return revision == head_revision()
 
 
+async def _purge(url: str) -> int:
+    from .adapters.postgres.engine import create_engine
+    from .adapters.postgres.idempotency import purge_expired
+    from .domain.shared.clock import SystemClock
+
+    engine = create_engine(url, pool_size=1)
+    try:
+        return await purge_expired(engine, SystemClock().now())
+    finally:
+        await engine.dispose()
+
+
 def serve(settings: Settings, migrate: bool | None, seed: bool | None) -> int:
     import uvicorn
 
@@ -105,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="upgrade the database to the newest migration")
     commands.add_parser("seed-demo", help="add the demo data (idempotent)")
     commands.add_parser("check", help="is the database reachable and migrated?")
+    commands.add_parser(
+        "purge-idempotency",
+        help="delete expired idempotency records and used confirmation tokens (run it daily)",
+    )
     args = parser.parse_args(argv)
 
     from .logs import configure_logging
@@ -125,6 +143,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "seed-demo":
             print(f"added {asyncio.run(_seed(url))} demo records")
+            return 0
+        if args.command == "purge-idempotency":
+            print(f"deleted {asyncio.run(_purge(url))} expired records")
             return 0
         return 0 if asyncio.run(_check(url)) else 1
 

@@ -65,6 +65,12 @@ class Settings:
     token_keys: tuple[tuple[str, bytes], ...] = (DEVELOPMENT_KEY,)
     """Access-token signing keys, newest first (``FLEXFIN_TOKEN_KEYS``)."""
     access_token_seconds: int = 900
+    idempotency_ttl_hours: int = 24
+    """How long a stored response is replayed for its idempotency key (ADR 0016)."""
+    idempotency_lease_seconds: int = 60
+    """How long a request that never finished keeps its idempotency key blocked."""
+    confirmation_token_seconds: int = 300
+    """How long a preview's confirmation token is valid (SEC-04)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -84,6 +90,9 @@ class Settings:
             shutdown_grace_seconds=_int(env, "FLEXFIN_SHUTDOWN_GRACE_SECONDS", 10),
             token_keys=_keys(env, "FLEXFIN_TOKEN_KEYS", environment == "production"),
             access_token_seconds=_int(env, "FLEXFIN_ACCESS_TOKEN_SECONDS", 900),
+            idempotency_ttl_hours=_int(env, "FLEXFIN_IDEMPOTENCY_TTL_HOURS", 24),
+            idempotency_lease_seconds=_int(env, "FLEXFIN_IDEMPOTENCY_LEASE_SECONDS", 60),
+            confirmation_token_seconds=_int(env, "FLEXFIN_CONFIRMATION_TOKEN_SECONDS", 300),
         )
 
     @property

@@ -31,6 +31,7 @@ from starlette.responses import Response
 from ..auth.principal import Principal
 from ..auth.tokens import Unauthenticated
 from .errors import format_error
+from .mutation_guard import Answer, MutationGuard, MutationRequest, encode
 from .schema import graphql_core_schema
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -139,11 +140,12 @@ class GraphQLEndpoint:
     def __init__(
         self,
         schema: strawberry.Schema,
-        make_context: Callable[[Request, Principal], Any],
+        make_context: Callable[[Request, Principal, bool], Any],
         request_id: Callable[[Request], str],
         authenticate: Callable[[Request], Principal],
         explorer: Callable[[Request], Awaitable[Response]] | None = None,
         document_cache_size: int = 1024,
+        guard: MutationGuard | None = None,
     ) -> None:
         self._schema = graphql_core_schema(schema)
         self._strawberry = schema
@@ -152,6 +154,7 @@ class GraphQLEndpoint:
         self._request_id = request_id
         self._explorer = explorer
         self._document = lru_cache(maxsize=document_cache_size)(self._parse_and_validate)
+        self._guard = guard  # idempotency keys and second confirmation (ADR 0016)
 
     def _parse_and_validate(self, query: str) -> tuple[DocumentNode | None, list[GraphQLError]]:
         try:
@@ -161,11 +164,18 @@ class GraphQLEndpoint:
         errors = validate(self._schema, document)
         return (None, errors) if errors else (document, [])
 
-    def _respond(self, body: dict[str, Any], status: int, media_type: str) -> Response:
+    def _respond(
+        self,
+        body: dict[str, Any],
+        status: int,
+        media_type: str,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
         return Response(
-            json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+            encode(body),
             status_code=status,
             media_type=f"{media_type}; charset=utf-8",
+            headers=headers,
         )
 
     def _bad_request(
@@ -232,22 +242,37 @@ class GraphQLEndpoint:
                 media_type,
                 request,
             )
-        result = execute_document(
-            self._schema,
-            document,
-            context_value=self._make_context(request, principal),
-            variable_values=params.variables,
-            operation_name=params.operation_name,
-            executor_class=self._strawberry.execution_context_class,
-        )
-        if is_awaitable(result):
-            result = await result
-        assert isinstance(result, ExecutionResult)
-        formatted = [format_error(e, request_id) for e in result.errors or []]
-        if result.data is None and all(e.path is None for e in result.errors or []):
-            # Nothing was executed (variables failed to coerce, or no such operation).
-            return self._respond({"errors": formatted}, request_error_status, media_type)
-        body: dict[str, Any] = {"data": result.data}
-        if formatted:
-            body["errors"] = formatted
-        return self._respond(body, 200, media_type)
+
+        async def run(dry_run: bool) -> Answer:
+            result = execute_document(
+                self._schema,
+                document,
+                context_value=self._make_context(request, principal, dry_run),
+                variable_values=params.variables,
+                operation_name=params.operation_name,
+                executor_class=self._strawberry.execution_context_class,
+            )
+            if is_awaitable(result):
+                result = await result
+            assert isinstance(result, ExecutionResult)
+            formatted = [format_error(e, request_id) for e in result.errors or []]
+            if result.data is None and all(e.path is None for e in result.errors or []):
+                # Nothing was executed (variables failed to coerce, or no such operation).
+                return Answer(request_error_status, {"errors": formatted})
+            body: dict[str, Any] = {"data": result.data}
+            if formatted:
+                body["errors"] = formatted
+            return Answer(200, body)
+
+        if (
+            self._guard is not None
+            and operation is not None
+            and operation.operation is OperationType.MUTATION
+        ):
+            answer = await self._guard.run(
+                MutationRequest.of(request, principal, self._schema, document, operation, params),
+                run,
+            )
+        else:
+            answer = await run(False)
+        return self._respond(answer.body, answer.status, media_type, answer.headers)
