@@ -6,6 +6,10 @@ from typing import Any
 
 import httpx
 
+CHANGE_CARD = """mutation Change($input: ChangeWorkerBankCardInput!) {
+  changeWorkerBankCard(input: $input) { id bankCard } }"""
+NEW_CARD = "6228480012345678903"
+
 
 async def send(
     api: httpx.AsyncClient,
