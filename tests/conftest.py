@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from starlette.applications import Starlette
 
 from src.adapters.postgres.engine import async_url, create_engine
 from src.adapters.postgres.migrate import upgrade_to_head
@@ -121,23 +120,16 @@ def unit_of_work(db: AsyncEngine) -> Callable[[], PostgresUnitOfWork]:
 
 
 @pytest.fixture
-async def app(db: AsyncEngine, database_url: str, clock: FixedClock) -> AsyncIterator[Starlette]:
-    """The app, in process and started, on the test database and the test clock."""
-    app = create_app(Settings(database_url=database_url, db_pool_size=2), clock=clock)
-    async with app.router.lifespan_context(app):
-        yield app
-
-
-def client_of(app: Starlette, ip: str = "127.0.0.1") -> httpx.AsyncClient:
-    """An HTTP client for the app in process, calling from ``ip``."""
-    transport = httpx.ASGITransport(app=app, client=(ip, 123))
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
-
-
-@pytest.fixture
-async def api(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+async def api(
+    db: AsyncEngine, database_url: str, clock: FixedClock
+) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client for the app, in process."""
-    async with client_of(app) as client:
+    app = create_app(Settings(database_url=database_url, db_pool_size=2), clock=clock)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+    ):
         yield client
 
 

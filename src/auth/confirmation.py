@@ -30,6 +30,11 @@ class ConfirmationRequired(DomainError):
     )
 
 
+class PreviewNotAvailable(DomainError):
+    code = "PREVIEW_NOT_AVAILABLE"
+    default_message = "only mutations that need a second confirmation can be previewed"
+
+
 class ConfirmationInvalid(DomainError):
     code = "CONFIRMATION_INVALID"
     default_message = (

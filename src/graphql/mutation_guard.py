@@ -22,6 +22,7 @@ from ..auth.confirmation import (
     ConfirmationRequired,
     ConfirmationTokens,
     ConfirmationUses,
+    PreviewNotAvailable,
     confirm,
 )
 from ..auth.idempotency import (
@@ -53,6 +54,7 @@ class PreviewFlagInvalid(DomainError):
 
 REFUSAL_STATUS: Mapping[type[DomainError], int] = {
     PreviewFlagInvalid: 400,
+    PreviewNotAvailable: 400,
     IdempotencyKeyInvalid: 400,
     IdempotencyKeyRequired: 400,
     IdempotencyKeyReused: 422,
@@ -168,7 +170,11 @@ class MutationGuard:
             return refusal(error)
 
     async def _preview(self, request: MutationRequest, run: Run) -> Answer:
-        """Needs no idempotency key and consumes none. A preview that fails gets no token."""
+        """Only for mutations that need a confirmation: a dry run of any other (signing in,
+        proving a second factor) could test guesses without counting them. Needs no
+        idempotency key and uses none up. A preview that fails gets no token."""
+        if not request.fields or not request.fields <= CONFIRMED_MUTATIONS:
+            raise PreviewNotAvailable()
         answer = await run(True)
         if answer.body.get("errors") or answer.body.get("data") is None:
             return answer
