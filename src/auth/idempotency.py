@@ -29,6 +29,11 @@ class IdempotencyKeyRequired(DomainError):
     default_message = "this mutation needs an Idempotency-Key header"
 
 
+class IdempotentMutationNotAlone(DomainError):
+    code = "IDEMPOTENT_MUTATION_NOT_ALONE"
+    default_message = "mutations that take an Idempotency-Key must be sent with no other mutations"
+
+
 class IdempotencyKeyReused(DomainError):
     code = "IDEMPOTENCY_KEY_REUSED"
     default_message = "this Idempotency-Key was already used for a different request"

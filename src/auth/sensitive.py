@@ -2,7 +2,7 @@
 names them: which take an idempotency key, which need a second confirmation, and the risks a
 preview states. The policy table (``src/auth/policy.py``) is meant to absorb these markers."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
 
 IDEMPOTENT_MUTATIONS: frozenset[str] = frozenset(
@@ -12,8 +12,10 @@ IDEMPOTENT_MUTATIONS: frozenset[str] = frozenset(
         "Mutation.closeEnterprise",
     }
 )
-"""A request selecting one of these must carry an ``Idempotency-Key`` header. Any other
-mutation may carry one, and it is honoured."""
+"""A request selecting one of these must carry an ``Idempotency-Key`` header, and may select
+no other mutation. On other mutations the header is ignored: their answers are not stored,
+so no secret (a sign-in's tokens) or clear-text personal data is ever kept in the records.
+Mark only mutations whose answers may be kept for a day."""
 
 CONFIRMATION_RISKS: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
@@ -33,12 +35,6 @@ CONFIRMATION_RISKS: Mapping[str, tuple[str, ...]] = MappingProxyType(
         ),
     }
 )
-"""What a preview of each mutation warns about. The real request must carry the confirmation
+"""The mutations that need a second confirmation, which are also the only ones a client can
+preview, and what their preview warns about. The real request must carry the confirmation
 token the preview returned."""
-
-CONFIRMED_MUTATIONS: frozenset[str] = frozenset(CONFIRMATION_RISKS)
-
-
-def risks_of(fields: Iterable[str]) -> list[str]:
-    """The risk statements of the selected fields, in a stable order."""
-    return [risk for field in sorted(fields) for risk in CONFIRMATION_RISKS.get(field, ())]

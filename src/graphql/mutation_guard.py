@@ -5,8 +5,9 @@ The guard decides, before anything runs:
 
 - ``extensions.preview: true`` → execute with commits suppressed and answer the would-be
   ``data`` plus ``extensions.confirmation`` (token, expiry, effects, risks);
-- an ``Idempotency-Key`` header → claim the key, or replay the stored answer, or refuse;
-- a mutation in ``CONFIRMED_MUTATIONS`` → demand a valid, unused confirmation token.
+- a mutation in ``IDEMPOTENT_MUTATIONS`` → demand an ``Idempotency-Key`` header, then claim
+  the key, or replay the stored answer, or refuse;
+- a mutation in ``CONFIRMATION_RISKS`` → demand a valid, unused confirmation token.
 """
 
 import json
@@ -31,13 +32,14 @@ from ..auth.idempotency import (
     IdempotencyKeyInvalid,
     IdempotencyKeyRequired,
     IdempotencyKeyReused,
+    IdempotentMutationNotAlone,
     StoredResponse,
     checked_key,
     request_fingerprint,
     scope_of,
 )
 from ..auth.principal import Principal
-from ..auth.sensitive import CONFIRMED_MUTATIONS, IDEMPOTENT_MUTATIONS, risks_of
+from ..auth.sensitive import CONFIRMATION_RISKS, IDEMPOTENT_MUTATIONS
 from ..domain.shared.clock import Clock
 from ..domain.shared.errors import DomainError
 from .operations import root_fields
@@ -57,6 +59,7 @@ REFUSAL_STATUS: Mapping[type[DomainError], int] = {
     PreviewNotAvailable: 400,
     IdempotencyKeyInvalid: 400,
     IdempotencyKeyRequired: 400,
+    IdempotentMutationNotAlone: 400,
     IdempotencyKeyReused: 422,
     IdempotencyInProgress: 409,
     ConfirmationRequired: 428,
@@ -146,17 +149,24 @@ def worth_keeping(body: dict[str, Any]) -> bool:
 
 
 class MutationGuard:
+    """``idempotent`` and ``risks`` are the markers of ``src/auth/sensitive.py`` unless given."""
+
     def __init__(
         self,
         idempotency: Idempotency,
         tokens: ConfirmationTokens,
         uses: ConfirmationUses,
         clock: Clock,
+        *,
+        idempotent: frozenset[str] = IDEMPOTENT_MUTATIONS,
+        risks: Mapping[str, tuple[str, ...]] = CONFIRMATION_RISKS,
     ) -> None:
         self._idempotency = idempotency
         self._tokens = tokens
         self._uses = uses
         self._clock = clock
+        self._idempotent = idempotent
+        self._risks = risks
 
     async def run(self, request: MutationRequest, run: Run) -> Answer:
         try:
@@ -173,7 +183,7 @@ class MutationGuard:
         """Only for mutations that need a confirmation: a dry run of any other (signing in,
         proving a second factor) could test guesses without counting them. Needs no
         idempotency key and uses none up. A preview that fails gets no token."""
-        if not request.fields or not request.fields <= CONFIRMED_MUTATIONS:
+        if not request.fields or not request.fields <= self._risks.keys():
             raise PreviewNotAvailable()
         answer = await run(True)
         if answer.body.get("errors") or answer.body.get("data") is None:
@@ -184,13 +194,13 @@ class MutationGuard:
                 "token": token.value,
                 "expiresAt": token.expires_at.isoformat(),
                 "effects": answer.body["data"],
-                "risks": risks_of(request.fields),
+                "risks": [risk for f in sorted(request.fields) for risk in self._risks[f]],
             }
         }
         return answer
 
     async def _confirmed(self, request: MutationRequest) -> None:
-        if request.fields & CONFIRMED_MUTATIONS:
+        if request.fields & self._risks.keys():
             await confirm(
                 self._tokens,
                 self._uses,
@@ -201,11 +211,13 @@ class MutationGuard:
             )
 
     async def _execute(self, request: MutationRequest, run: Run) -> Answer:
-        if request.idempotency_key is None:
-            if request.fields & IDEMPOTENT_MUTATIONS:
-                raise IdempotencyKeyRequired()
-            await self._confirmed(request)
+        if not request.fields & self._idempotent:
+            await self._confirmed(request)  # any Idempotency-Key is ignored: see sensitive.py
             return await run(False)
+        if not request.fields <= self._idempotent:
+            raise IdempotentMutationNotAlone()
+        if request.idempotency_key is None:
+            raise IdempotencyKeyRequired()
         claim = await self._idempotency.begin(
             request.scope,
             checked_key(request.idempotency_key),

@@ -50,3 +50,15 @@ async def confirmed(api: httpx.AsyncClient, query: str, **variables: Any) -> dic
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+async def confirmation(
+    api: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The ``extensions`` that confirm this request: the token its preview hands out."""
+    response = await send(api, query, variables, extensions={"preview": True}, headers=headers)
+    assert response.status_code == 200, response.text
+    return {"confirmationToken": response.json()["extensions"]["confirmation"]["token"]}

@@ -15,11 +15,11 @@ from tests.conftest import FixedClock
 from tests.integration.sensitive import CHANGE_CARD, NEW_CARD, preview, send
 from tests.integration.test_api_parties import REGISTER, count, gql, worker_input
 
+CARD_OF = "query($id: ID!) { node(id: $id) { ... on Worker { bankCard } } }"
 CHANGE_CARD_AND_REGISTER = """
 mutation Both($input: ChangeWorkerBankCardInput!, $other: RegisterWorkerInput!) {
   changeWorkerBankCard(input: $input) { id }
   registerWorker(input: $other) { id } }"""
-CARD_OF = "query($id: ID!) { node(id: $id) { ... on Worker { bankCard } } }"
 
 
 async def snapshot(db: AsyncEngine) -> dict[str, list[str]]:
@@ -31,9 +31,11 @@ async def snapshot(db: AsyncEngine) -> dict[str, list[str]]:
         }
 
 
-async def card_change(api: httpx.AsyncClient) -> tuple[dict[str, Any], str]:
-    """Variables changing a new worker's card, and the worker's id."""
-    worker = (await gql(api, REGISTER, input=worker_input()))["data"]["registerWorker"]
+async def card_change(
+    api: httpx.AsyncClient, id_number: str | None = None
+) -> tuple[dict[str, Any], str]:
+    """Variables changing a newly registered worker's card to ``NEW_CARD``, and its id."""
+    worker = (await gql(api, REGISTER, input=worker_input(id_number)))["data"]["registerWorker"]
     return {"input": {"id": worker["id"], "bankCard": NEW_CARD}}, worker["id"]
 
 

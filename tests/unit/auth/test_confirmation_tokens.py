@@ -14,7 +14,6 @@ from src.auth.confirmation import (
     ConfirmationTokens,
     confirm,
 )
-from src.auth.sensitive import CONFIRMATION_RISKS, risks_of
 from src.auth.tokens import SigningKey
 
 OLD = SigningKey("2025", b"o" * 32)
@@ -82,10 +81,3 @@ async def test_sec_04_confirm_needs_a_token_and_takes_each_token_once() -> None:
     await confirm(tokens, uses, token, "s", "f", NOW)
     with pytest.raises(ConfirmationInvalid, match="already used"):
         await confirm(tokens, uses, token, "s", "f", NOW)
-
-
-def test_sec_04_a_preview_states_the_risks_declared_for_its_mutations() -> None:
-    assert risks_of(["Mutation.registerWorker"]) == []
-    assert risks_of(["Mutation.closeEnterprise", "Mutation.registerWorker"]) == list(
-        CONFIRMATION_RISKS["Mutation.closeEnterprise"]
-    )
