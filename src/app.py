@@ -17,7 +17,7 @@ from .adapters.postgres.idempotency import PostgresConfirmationUses, PostgresIde
 from .adapters.postgres.migrate import current_revision, head_revision
 from .adapters.postgres.unit_of_work import PostgresUnitOfWork
 from .auth.confirmation import ConfirmationTokens
-from .auth.idempotency import Idempotency
+from .auth.idempotency import Fingerprints, Idempotency
 from .auth.principal import Principal
 from .auth.tokens import AccessTokens, SigningKey
 from .domain.shared.clock import Clock, SystemClock
@@ -65,6 +65,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         ),
         ConfirmationTokens(signing_keys, timedelta(seconds=settings.confirmation_token_seconds)),
         PostgresConfirmationUses(engine),
+        Fingerprints(signing_keys[0]),
         the_clock,
     )
 

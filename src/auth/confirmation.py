@@ -61,7 +61,7 @@ class ConfirmationTokens:
     def __init__(self, keys: tuple[SigningKey, ...], ttl: timedelta) -> None:
         if not keys:
             raise ValueError("at least one key is needed")
-        self._keys = {k.kid: hmac.new(k.secret, LABEL, hashlib.sha256).digest() for k in keys}
+        self._keys = {k.kid: k.derived(LABEL) for k in keys}
         self._kid = keys[0].kid
         self.ttl = ttl
 

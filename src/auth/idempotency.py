@@ -5,6 +5,7 @@ response again, one with other input is refused, and one that arrives while the 
 still running is told so. Keys belong to one caller (``scope_of``) and expire (ADR 0016)."""
 
 import hashlib
+import hmac
 import json
 import uuid
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from uuid import UUID
 
 from ..domain.shared.errors import DomainError
 from .principal import Principal
+from .tokens import SigningKey
 
 MAX_KEY_LENGTH = 255
 CLAIM_ATTEMPTS = 3
@@ -57,16 +59,26 @@ def scope_of(principal: Principal, client_ip: str | None) -> str:
     return f"ip:{client_ip or 'unknown'}"
 
 
-def request_fingerprint(document: str, operation_name: str | None, variables: Any) -> str:
-    """SHA-256 of the request's input: the normalised document text, the operation's name and
-    the variables (canonical JSON, so key order and whitespace do not matter)."""
-    canonical = json.dumps(
-        [document, operation_name, variables or {}],
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(canonical.encode()).hexdigest()
+class Fingerprints:
+    """What makes two requests the same: HMAC-SHA256 of their input (the normalised document
+    text, the operation's name and the variables, as canonical JSON, so key order and
+    whitespace do not matter). Keyed, because inputs carry ID and card numbers with so little
+    entropy that a plain hash in the records would give them away to anyone reading the
+    table (SEC-06). The key is derived from the active access-token key."""
+
+    LABEL = b"flexfin/request-fingerprint/v1"
+
+    def __init__(self, key: SigningKey) -> None:
+        self._key = key.derived(self.LABEL)
+
+    def of(self, document: str, operation_name: str | None, variables: Any) -> str:
+        canonical = json.dumps(
+            [document, operation_name, variables or {}],
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        return hmac.new(self._key, canonical.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -270,7 +270,15 @@ class GraphQLEndpoint:
             and operation.operation is OperationType.MUTATION
         ):
             answer = await self._guard.run(
-                MutationRequest.of(request, principal, self._schema, document, operation, params),
+                MutationRequest.of(
+                    request,
+                    principal,
+                    self._schema,
+                    document,
+                    operation,
+                    params,
+                    self._guard.fingerprints,
+                ),
                 run,
             )
         else:

@@ -27,6 +27,7 @@ from ..auth.confirmation import (
     confirm,
 )
 from ..auth.idempotency import (
+    Fingerprints,
     Idempotency,
     IdempotencyInProgress,
     IdempotencyKeyInvalid,
@@ -35,7 +36,6 @@ from ..auth.idempotency import (
     IdempotentMutationNotAlone,
     StoredResponse,
     checked_key,
-    request_fingerprint,
     scope_of,
 )
 from ..auth.principal import Principal
@@ -113,11 +113,12 @@ class MutationRequest:
         document: DocumentNode,
         operation: OperationDefinitionNode,
         params: Params,
+        fingerprints: Fingerprints,
     ) -> "MutationRequest":
         return cls(
             fields=root_fields(schema, document, operation),
             scope=scope_of(principal, request.client.host if request.client else None),
-            fingerprint=request_fingerprint(
+            fingerprint=fingerprints.of(
                 print_ast(document), params.operation_name, params.variables
             ),
             idempotency_key=request.headers.get(IDEMPOTENCY_KEY_HEADER),
@@ -156,6 +157,7 @@ class MutationGuard:
         idempotency: Idempotency,
         tokens: ConfirmationTokens,
         uses: ConfirmationUses,
+        fingerprints: Fingerprints,
         clock: Clock,
         *,
         idempotent: frozenset[str] = IDEMPOTENT_MUTATIONS,
@@ -164,6 +166,7 @@ class MutationGuard:
         self._idempotency = idempotency
         self._tokens = tokens
         self._uses = uses
+        self.fingerprints = fingerprints
         self._clock = clock
         self._idempotent = idempotent
         self._risks = risks

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.adapters.postgres.idempotency import PostgresConfirmationUses, PostgresIdempotencyRecords
 from src.auth.confirmation import ConfirmationTokens
-from src.auth.idempotency import Idempotency, request_fingerprint
+from src.auth.idempotency import Fingerprints, Idempotency
 from src.auth.tokens import SigningKey
 from src.graphql.mutation_guard import Answer, MutationGuard, MutationRequest
 from tests.conftest import FixedClock
@@ -38,6 +38,7 @@ def guard(db: AsyncEngine, clock: FixedClock) -> MutationGuard:
         ),
         ConfirmationTokens((SigningKey("k", b"k" * 32),), timedelta(minutes=5)),
         PostgresConfirmationUses(db),
+        Fingerprints(SigningKey("k", b"k" * 32)),
         clock,
         idempotent=frozenset({PAY}),
         risks={},
@@ -48,7 +49,7 @@ def payment(key: str = "pay-1") -> MutationRequest:
     return MutationRequest(
         fields=frozenset({PAY}),
         scope="account:a",
-        fingerprint=request_fingerprint("mutation { payWorker }", None, {}),
+        fingerprint="payWorker",
         idempotency_key=key,
         extensions={},
     )

@@ -8,14 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from src.auth.idempotency import (
-    IdempotencyKeyInvalid,
-    checked_key,
-    request_fingerprint,
-    scope_of,
-)
+from src.auth.idempotency import Fingerprints, IdempotencyKeyInvalid, checked_key, scope_of
 from src.auth.principal import ANONYMOUS, Principal
+from src.auth.tokens import SigningKey
 
+fingerprint = Fingerprints(SigningKey("k", b"k" * 32)).of
 VISIBLE_ASCII = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),
@@ -56,16 +53,22 @@ def test_sec_04_keys_belong_to_the_principal_or_to_an_anonymous_callers_address(
 @given(st.dictionaries(st.text(), JSON_VALUES, max_size=6))
 def test_ord_03_the_fingerprint_ignores_the_order_of_variables(variables: dict[str, Any]) -> None:
     reordered = dict(reversed(list(variables.items())))
-    assert request_fingerprint("mutation { x }", "M", variables) == request_fingerprint(
+    assert fingerprint("mutation { x }", "M", variables) == fingerprint(
         "mutation { x }", "M", reordered
     )
 
 
 def test_ord_03_the_fingerprint_changes_with_the_document_the_operation_and_the_variables() -> None:
-    base = request_fingerprint("mutation { x }", "M", {"a": 1})
-    assert request_fingerprint("mutation { y }", "M", {"a": 1}) != base
-    assert request_fingerprint("mutation { x }", "N", {"a": 1}) != base
-    assert request_fingerprint("mutation { x }", "M", {"a": 2}) != base
-    assert request_fingerprint("mutation { x }", None, None) == request_fingerprint(
-        "mutation { x }", None, {}
+    base = fingerprint("mutation { x }", "M", {"a": 1})
+    assert fingerprint("mutation { y }", "M", {"a": 1}) != base
+    assert fingerprint("mutation { x }", "N", {"a": 1}) != base
+    assert fingerprint("mutation { x }", "M", {"a": 2}) != base
+    assert fingerprint("mutation { x }", None, None) == fingerprint("mutation { x }", None, {})
+
+
+def test_sec_06_fingerprints_are_keyed_so_records_do_not_give_away_the_input() -> None:
+    """A plain hash of an ID or card number can be reversed by trying them all."""
+    other_key = Fingerprints(SigningKey("other", b"o" * 32)).of
+    assert fingerprint("mutation { x }", None, {"card": "6228480012345678903"}) != other_key(
+        "mutation { x }", None, {"card": "6228480012345678903"}
     )
