@@ -20,13 +20,16 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from .adapters.crypto import FieldCipher
 from .adapters.postgres.cost_budgets import PostgresCostBudgets
 from .adapters.postgres.engine import create_engine
+from .adapters.postgres.idempotency import PostgresConfirmationUses, PostgresIdempotencyRecords
 from .adapters.postgres.migrate import current_revision, head_revision
 from .adapters.postgres.partners import PostgresPartnerRegistry
 from .adapters.postgres.persisted import PostgresPersistedDocuments
 from .adapters.postgres.unit_of_work import PostgresUnitOfWork
 from .auth.budget import BudgetPolicy
 from .auth.challenges import Challenges
+from .auth.confirmation import ConfirmationTokens
 from .auth.grants import RoleGrants
+from .auth.idempotency import Fingerprints, Idempotency
 from .auth.lockout import LockoutPolicy
 from .auth.passwords import Passwords
 from .auth.principal import Principal
@@ -40,6 +43,7 @@ from .graphql.context import Context
 from .graphql.explorer import ASSETS_URL, assets_app, explorer_page
 from .graphql.http import GraphQLEndpoint
 from .graphql.limits import DocumentLimits
+from .graphql.mutation_guard import MutationGuard
 from .graphql.oauth import PartnerAuthorizationServer
 from .graphql.persisted import DocumentSource
 from .graphql.schema import build_schema, graphql_core_schema
@@ -110,18 +114,35 @@ def create_app(
     second_factors = SecondFactors(
         unit_of_work, identity.passwords, identity.tokens, the_clock, identity.account_lockout
     )
+    signing_keys = tuple(SigningKey(kid, secret) for kid, secret in settings.token_keys)
 
-    def make_context(request: Request, principal: Principal) -> Context:
+    def make_context(request: Request, principal: Principal, dry_run: bool) -> Context:
         return Context(
             request=request,
             request_id=request_id(request),
             principal=principal,
-            units_of_work=lambda audit_scope: PostgresUnitOfWork(engine, cipher, audit_scope),
+            # A preview rolls back the operation's own units of work; the audit records
+            # written alone (scope None) are kept, so previews are recorded too.
+            units_of_work=lambda audit_scope: PostgresUnitOfWork(
+                engine, cipher, audit_scope, dry_run=dry_run and audit_scope is not None
+            ),
             clock=the_clock,
             identity=identity,
             second_factors=second_factors,
             role_grants=role_grants,
         )
+
+    guard = MutationGuard(
+        Idempotency(
+            PostgresIdempotencyRecords(engine),
+            ttl=timedelta(hours=settings.idempotency_ttl_hours),
+            lease=timedelta(seconds=settings.idempotency_lease_seconds),
+        ),
+        ConfirmationTokens(signing_keys, timedelta(seconds=settings.confirmation_token_seconds)),
+        PostgresConfirmationUses(engine),
+        Fingerprints(signing_keys[0]),
+        the_clock,
+    )
 
     partners = PostgresPartnerRegistry(engine)
     documents = DocumentSource(
@@ -148,6 +169,7 @@ def create_app(
         documents=documents,
         explorer=None if settings.is_production else explorer_page,
         persisted_get_max_age=settings.persisted_get_max_age,
+        guard=guard,
     )
     oauth = PartnerAuthorizationServer(partners, identity.tokens, the_clock)
 

@@ -10,6 +10,8 @@ flexfin rotate-pii-keys
 flexfin audit-verify check the audit trail's hash chain; exit 1 naming the first broken record
 flexfin trusted-document add | partner-client add | partner-client grant
                      partner banks' trusted documents and OAuth clients (SEC-10)
+flexfin purge-idempotency
+                     delete expired idempotency records and used confirmation tokens
 """
 
 import argparse
@@ -137,6 +139,18 @@ async def _audit_verify(url: str, anchor: Anchor | None) -> bool:
     return verification.broken_at is None
 
 
+async def _purge(url: str) -> int:
+    from .adapters.postgres.engine import create_engine
+    from .adapters.postgres.idempotency import purge_expired
+    from .domain.shared.clock import SystemClock
+
+    engine = create_engine(url, pool_size=1)
+    try:
+        return await purge_expired(engine, SystemClock().now())
+    finally:
+        await engine.dispose()
+
+
 def serve(settings: Settings, migrate: bool | None, seed: bool | None) -> int:
     import uvicorn
 
@@ -200,6 +214,10 @@ def main(argv: list[str] | None = None) -> int:
         help="SEQ:HASH from an earlier run, kept elsewhere: finds a rewritten or cut trail",
     )
     add_partner_commands(commands)
+    commands.add_parser(
+        "purge-idempotency",
+        help="delete expired idempotency records and used confirmation tokens (run it daily)",
+    )
     args = parser.parse_args(argv)
 
     from .logs import configure_logging
@@ -227,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
             return 0 if asyncio.run(_audit_verify(url, args.anchor)) else 1
         if args.command in ("trusted-document", "partner-client"):
             return asyncio.run(_partners(args, settings, url))
+        if args.command == "purge-idempotency":
+            print(f"deleted {asyncio.run(_purge(url))} expired records")
+            return 0
         return 0 if asyncio.run(_check(url)) else 1
 
 

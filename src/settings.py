@@ -148,6 +148,12 @@ class Settings:
     """``Cache-Control: public, max-age`` of credential-less persisted GETs; 0 = never cached."""
     trusted_proxies: tuple[str, ...] = ()
     """Proxies (IPs or CIDRs) whose ``X-Forwarded-For``/``-Proto`` are believed (SEC-10)."""
+    idempotency_ttl_hours: int = 24
+    """How long a stored response is replayed for its idempotency key (ADR 0016)."""
+    idempotency_lease_seconds: int = 60
+    """How long a request that never finished keeps its idempotency key blocked."""
+    confirmation_token_seconds: int = 300
+    """How long a preview's confirmation token is valid (SEC-04)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -179,6 +185,9 @@ class Settings:
             trusted_proxies=tuple(
                 p.strip() for p in env.get("FLEXFIN_TRUSTED_PROXIES", "").split(",") if p.strip()
             ),
+            idempotency_ttl_hours=_int(env, "FLEXFIN_IDEMPOTENCY_TTL_HOURS", 24),
+            idempotency_lease_seconds=_int(env, "FLEXFIN_IDEMPOTENCY_LEASE_SECONDS", 60),
+            confirmation_token_seconds=_int(env, "FLEXFIN_CONFIRMATION_TOKEN_SECONDS", 300),
         )
 
     @property

@@ -68,6 +68,8 @@ class AuditScope:
     clock: Clock
     touched: set[UUID] = field(default_factory=set)
     recorded: bool = False
+    previewed: bool = False
+    """A dry run (ADR 0016): its record says ``PREVIEW``, as nothing was kept."""
 
     def record(
         self, outcome: Outcome, target_ids: Iterable[UUID], detail: str | None = None
@@ -100,7 +102,9 @@ class AuditScope:
 
     def succeeded(self) -> AuditRecord | None:
         """The ``ok`` record of an operation that committed nothing (None if one did)."""
-        return None if self.recorded else self.record(Outcome.OK, self.touched)
+        if self.recorded:
+            return None
+        return self.record(Outcome.OK, self.touched, "PREVIEW" if self.previewed else None)
 
     def failed(self, error: Exception) -> AuditRecord:
         """The record of an operation that raised ``error``; its transactions rolled back."""

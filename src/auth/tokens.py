@@ -2,6 +2,8 @@
 ``auth_time``, ``amr``/``acr`` and the time of the last step-up. Each token names the key
 that signed it (``kid``), so keys rotate: the first key signs, every listed key verifies."""
 
+import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,6 +34,10 @@ class SigningKey:
     def __post_init__(self) -> None:
         if len(self.secret) < 32:
             raise ValueError(f"signing key {self.kid!r} must be at least 32 bytes")
+
+    def derived(self, label: bytes) -> bytes:
+        """A key of its own for another use (``label``), so one secret never serves two."""
+        return hmac.new(self.secret, label, hashlib.sha256).digest()
 
 
 def _epoch(moment: datetime | None) -> int | None:

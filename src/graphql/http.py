@@ -18,7 +18,15 @@ from functools import lru_cache, partial
 from typing import Any
 
 import strawberry
-from graphql import ExecutionResult, OperationType, get_operation_ast, validate
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    OperationDefinitionNode,
+    OperationType,
+    get_operation_ast,
+    validate,
+)
 from graphql import execute as execute_document
 from graphql.pyutils import is_awaitable
 from starlette.requests import Request
@@ -31,6 +39,7 @@ from ..domain.shared.errors import DomainError
 from .auditing import audit_refusal
 from .errors import format_error
 from .limits import DocumentLimits, checked_document
+from .mutation_guard import Answer, MutationGuard, MutationRequest, encode
 from .permissions import denial_status, policy_rule
 from .persisted import REFUSAL_STATUS, DocumentSource
 from .schema import graphql_core_schema
@@ -38,6 +47,7 @@ from .throttle import Admission, QueryCosts, budget_key
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
+GUARD_CODES = ("IDEMPOTENCY_", "IDEMPOTENT_", "CONFIRMATION_", "PREVIEW_")
 INVALID_TOKEN = 'Bearer error="invalid_token"'  # noqa: S105 - a header value, not a secret
 
 
@@ -163,7 +173,7 @@ class GraphQLEndpoint:
     def __init__(
         self,
         schema: strawberry.Schema,
-        make_context: Callable[[Request, Principal], Any],
+        make_context: Callable[[Request, Principal, bool], Any],
         request_id: Callable[[Request], str],
         authenticate: Callable[[Request], Awaitable[Principal]],
         clock: Clock,
@@ -173,6 +183,7 @@ class GraphQLEndpoint:
         explorer: Callable[[Request], Awaitable[Response]] | None = None,
         document_cache_size: int = 1024,
         persisted_get_max_age: int = 0,
+        guard: MutationGuard | None = None,
     ) -> None:
         self._schema = graphql_core_schema(schema)
         self._strawberry = schema
@@ -184,6 +195,7 @@ class GraphQLEndpoint:
         self._costs = costs
         self._documents = documents
         self._persisted_get_max_age = persisted_get_max_age
+        self._guard = guard  # idempotency keys and second confirmation (ADR 0016)
         self._hide_suggestions = not limits.suggestions
         self._document = lru_cache(maxsize=document_cache_size)(
             partial(checked_document, self._schema, limits)
@@ -195,14 +207,16 @@ class GraphQLEndpoint:
         status: int,
         media_type: str,
         admission: Admission | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Response:
         if admission is not None:
             body["extensions"] = admission.extensions
+            headers = {**admission.headers, **(headers or {})}
         return Response(
-            json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+            encode(body),
             status_code=status,
             media_type=f"{media_type}; charset=utf-8",
-            headers=None if admission is None else admission.headers,
+            headers=headers,
         )
 
     def _bad_request(
@@ -293,34 +307,80 @@ class GraphQLEndpoint:
         denied = validate(self._schema, document, [policy_rule(principal, self._clock.now())])
         if denied:
             if operation is not None:
-                context = self._make_context(request, principal)
+                context = self._make_context(request, principal, False)
                 await audit_refusal(context, self._schema, document, operation, denied)
             refusals = [format_error(e, request_id) for e in denied]
             return self._respond({"errors": refusals}, denial_status(denied), media_type, admission)
         await self._documents.register(source)
-        result = execute_document(
-            self._schema,
-            document,
-            context_value=self._make_context(request, principal),
-            variable_values=params.variables,
-            operation_name=params.operation_name,
-            executor_class=self._strawberry.execution_context_class,
-            hide_suggestions=self._hide_suggestions,
+
+        async def run(dry_run: bool) -> Answer:
+            result = execute_document(
+                self._schema,
+                document,
+                context_value=self._make_context(request, principal, dry_run),
+                variable_values=params.variables,
+                operation_name=params.operation_name,
+                executor_class=self._strawberry.execution_context_class,
+                hide_suggestions=self._hide_suggestions,
+            )
+            if is_awaitable(result):
+                result = await result
+            assert isinstance(result, ExecutionResult)
+            formatted = [format_error(e, request_id) for e in result.errors or []]
+            costs = {"extensions": admission.extensions}
+            if result.data is None and all(e.path is None for e in result.errors or []):
+                # Nothing was executed (variables failed to coerce, or no such operation).
+                return Answer(request_error_status, {"errors": formatted, **costs})
+            body: dict[str, Any] = {"data": result.data}
+            if formatted:
+                body["errors"] = formatted
+            return Answer(200, {**body, **costs})
+
+        if (
+            self._guard is not None
+            and operation is not None
+            and operation.operation is OperationType.MUTATION
+        ):
+            request_for_guard = MutationRequest.of(
+                request,
+                principal,
+                self._schema,
+                document,
+                operation,
+                params,
+                self._guard.fingerprints,
+            )
+            answer = await self._guard.run(request_for_guard, run)
+            await self._audit_guard_refusal(request, principal, document, operation, answer)
+        else:
+            answer = await run(False)
+        response = self._respond(
+            answer.body, answer.status, media_type, headers={**admission.headers, **answer.headers}
         )
-        if is_awaitable(result):
-            result = await result
-        assert isinstance(result, ExecutionResult)
-        formatted = [format_error(e, request_id) for e in result.errors or []]
-        if result.data is None and all(e.path is None for e in result.errors or []):
-            # Nothing was executed (variables failed to coerce, or no such operation).
-            return self._respond({"errors": formatted}, request_error_status, media_type, admission)
-        body: dict[str, Any] = {"data": result.data}
-        if formatted:
-            body["errors"] = formatted
-        response = self._respond(body, 200, media_type, admission)
-        if source.by_hash and not formatted and self._shared_caches_may_keep(request):
+        if source.by_hash and "errors" not in answer.body and self._shared_caches_may_keep(request):
             response.headers["Cache-Control"] = f"public, max-age={self._persisted_get_max_age}"
         return response
+
+    async def _audit_guard_refusal(
+        self,
+        request: Request,
+        principal: Principal,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        answer: Answer,
+    ) -> None:
+        """A mutation the guard refused before it ran (no key, no confirmation …) is recorded
+        like one the policy refused (SEC-07)."""
+        if "data" in answer.body:
+            return
+        refusals = [
+            GraphQLError(error["message"], extensions=error["extensions"])
+            for error in answer.body.get("errors", [])
+            if str(error.get("extensions", {}).get("code", "")).startswith(GUARD_CODES)
+        ]
+        if refusals:
+            context = self._make_context(request, principal, False)
+            await audit_refusal(context, self._schema, document, operation, refusals)
 
     def _shared_caches_may_keep(self, request: Request) -> bool:
         """Only a GET without credentials: the answer is then the same for everyone (ADR 0012)."""

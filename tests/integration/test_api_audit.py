@@ -42,6 +42,7 @@ from src.graphql.relay import parse_global_id
 from src.graphql.schema import build_schema, graphql_core_schema
 from src.settings import DEVELOPMENT_KEY, Settings
 from tests.conftest import FixedClock
+from tests.integration.sensitive import confirmed
 from tests.integration.test_api_parties import ONBOARD, REGISTER, enterprise_input, worker_input
 
 UnitOfWorkFactory = Callable[[], PostgresUnitOfWork]
@@ -173,24 +174,29 @@ async def test_sec_07_failures_are_recorded_with_their_code_and_target_after_rol
 ) -> None:
     made = (await call(api, ONBOARD, input=enterprise_input()))["data"]["onboardEnterprise"]
     closing = {"id": made["id"], "reason": "业务终止"}
-    await call(api, CLOSE, input=closing)
-    again = await call(api, CLOSE, input=closing)
+    await confirmed(api, CLOSE, input=closing)
+    again = await confirmed(api, CLOSE, input=closing)  # its preview fails: that is the answer
     assert again["errors"][0]["extensions"]["code"] == "ENTERPRISE_CLOSED"
     invalid = await call(api, REGISTER, input=worker_input(phone="12"))
     assert invalid["errors"][0]["extensions"]["code"] == "INVALID_PHONE"
-    onboarded, closed, refused, rejected = (e.record for e in await trail(db))
+    onboarded, previewed, closed, failed_preview, rejected = (e.record for e in await trail(db))
+    assert (previewed.operation, previewed.outcome, previewed.detail) == (
+        "closeEnterprise",
+        "ok",
+        "PREVIEW",
+    )
     enterprise = onboarded.target_ids
     assert (closed.operation, closed.outcome, closed.target_ids) == (
         "closeEnterprise",
         "ok",
         enterprise,
     )
-    assert (refused.operation, refused.outcome, refused.detail, refused.target_ids) == (
+    assert (failed_preview.operation, failed_preview.outcome, failed_preview.detail) == (
         "closeEnterprise",
         "failed",
         "ENTERPRISE_CLOSED",
-        enterprise,
     )
+    assert failed_preview.target_ids == enterprise
     assert (rejected.operation, rejected.outcome, rejected.detail, rejected.target_ids) == (
         "registerWorker",
         "failed",

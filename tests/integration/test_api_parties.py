@@ -8,6 +8,7 @@ import pytest
 from stdnum.cn import ric
 
 from tests.conftest import FixedClock
+from tests.integration.sensitive import confirmed
 
 ONBOARD = """
 mutation Onboard($input: OnboardEnterpriseInput!) {
@@ -132,7 +133,7 @@ async def test_a_second_registration_of_one_id_number_is_refused(api: httpx.Asyn
 
 async def test_account_change_and_closure(api: httpx.AsyncClient, clock: FixedClock) -> None:
     made = (await gql(api, ONBOARD, input=enterprise_input()))["data"]["onboardEnterprise"]
-    changed = await gql(
+    changed = await confirmed(
         api,
         """mutation($input: ChangeEnterprisePayingAccountInput!) {
              changeEnterprisePayingAccount(input: $input) { payingAccount { bankName } } }""",
@@ -146,19 +147,19 @@ async def test_account_change_and_closure(api: httpx.AsyncClient, clock: FixedCl
     )
     close = """mutation($input: CloseEnterpriseInput!) {
                  closeEnterprise(input: $input) { status closedAt closureReason } }"""
-    closed = await gql(api, close, input={"id": made["id"], "reason": "业务终止"})
+    closed = await confirmed(api, close, input={"id": made["id"], "reason": "业务终止"})
     assert closed["data"]["closeEnterprise"] == {
         "status": "CLOSED",
         "closedAt": clock.now().isoformat(),
         "closureReason": "业务终止",
     }
-    again = await gql(api, close, input={"id": made["id"], "reason": "again"})
+    again = await confirmed(api, close, input={"id": made["id"], "reason": "again"})
     assert again["errors"][0]["extensions"] == {"code": "ENTERPRISE_CLOSED"}
 
 
 async def test_ids_of_the_wrong_kind_or_unknown_objects(api: httpx.AsyncClient) -> None:
     worker = (await gql(api, REGISTER, input=worker_input()))["data"]["registerWorker"]
-    wrong_kind = await gql(
+    wrong_kind = await confirmed(
         api,
         """mutation($input: CloseEnterpriseInput!) { closeEnterprise(input: $input) { id } }""",
         input={"id": worker["id"], "reason": "x"},

@@ -21,6 +21,7 @@ from src.domain.parties.model import InstitutionKind, Worker
 from src.domain.parties.ports import WorkerFilter
 from src.domain.shared.pagination import PageRequest
 from tests.conftest import FixedClock
+from tests.integration.sensitive import confirmed
 from tests.integration.test_api_parties import (
     ONBOARD,
     REGISTER,
@@ -72,7 +73,7 @@ async def test_sec_06_no_table_holds_personal_data_in_plaintext(
     enterprise = enterprise_input()
     registered = await gql(api, REGISTER, input=worker)
     assert "errors" not in registered
-    changed = await gql(
+    changed = await confirmed(
         api,
         CHANGE_CARD,
         input={"id": registered["data"]["registerWorker"]["id"], "bankCard": NEW_CARD},

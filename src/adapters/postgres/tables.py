@@ -276,3 +276,30 @@ partner_client_documents = Table(
     ),
     Column("document_id", String(100), ForeignKey("trusted_documents.id"), primary_key=True),
 )
+
+# No duplicate submission and second confirmation (SEC-04, ORD-03; ADR 0016).
+idempotency_records = Table(
+    "idempotency_records",
+    metadata,
+    Column("principal_key", Text, primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("claim_id", Uuid, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("response_status", Integer),
+    Column("response_body", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+    CheckConstraint("status IN ('in_progress', 'completed')", name="status"),
+    CheckConstraint(
+        "(status = 'completed') = (response_status IS NOT NULL AND response_body IS NOT NULL)",
+        name="response_iff_completed",
+    ),
+)
+
+confirmation_uses = Table(
+    "confirmation_uses",
+    metadata,
+    Column("token_id", Uuid, primary_key=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)

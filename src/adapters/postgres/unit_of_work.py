@@ -42,13 +42,20 @@ class PostgresUnitOfWork:
     audit: PostgresAuditTrail
 
     def __init__(
-        self, engine: AsyncEngine, cipher: FieldCipher, audit_scope: AuditScope | None = None
+        self,
+        engine: AsyncEngine,
+        cipher: FieldCipher,
+        audit_scope: AuditScope | None = None,
+        *,
+        dry_run: bool = False,
     ) -> None:
         """Made for an ``audit_scope``, ``commit()`` appends the scope's ``ok`` record, naming
-        the ids the repositories touched, in the same transaction (SEC-07)."""
+        the ids the repositories touched, in the same transaction (SEC-07). With ``dry_run``
+        (a preview, ADR 0016) ``commit()`` does nothing and everything rolls back."""
         self._engine = engine
         self._cipher = cipher
         self._audit_scope = audit_scope
+        self._dry_run = dry_run
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
         self.seen: set[UUID] = set()
@@ -91,6 +98,11 @@ class PostgresUnitOfWork:
 
     async def commit(self) -> None:
         assert self._transaction is not None, "commit() outside the unit of work"
+        if self._dry_run:
+            if self._audit_scope is not None:
+                self._audit_scope.saw(self.seen)
+                self._audit_scope.previewed = True
+            return
         if self._audit_scope is not None:
             await self.audit.append(self._audit_scope.committed(self.seen))
         await self._transaction.commit()
