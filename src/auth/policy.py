@@ -60,6 +60,8 @@ _POLICY: dict[str, Access] = {
     "WorkerConnection.*": Access(WORKER_READERS),
     "WorkerEdge.*": Access(WORKER_READERS),
     "Worker.*": Access(WORKER_READERS),
+    "Query.workerPersonalData": Access(PLATFORM_STAFF, step_up=True),
+    "WorkerPersonalData.*": Access(PLATFORM_STAFF),
     "Query.institutions": Access(INSTITUTION_READERS),
     "InstitutionConnection.*": Access(INSTITUTION_READERS),
     "InstitutionEdge.*": Access(INSTITUTION_READERS),

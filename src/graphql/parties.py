@@ -17,6 +17,7 @@ from ..domain.parties.identifiers import CreditCode, IdNumber
 from ..domain.parties.ports import EnterpriseFilter, InstitutionFilter, WorkerFilter
 from ..domain.shared.errors import DomainError, NotFound, checked
 from ..domain.unit_of_work import UnitOfWork
+from .auditing import AUDITED
 from .context import Info
 from .relay import Connection, Node, global_id, page_request, parse_global_id
 
@@ -95,6 +96,16 @@ class Worker(Node):
             address=entity.address,
             registered_at=entity.registered_at,
         )
+
+
+@strawberry.type(
+    description="A worker's personal data in clear text (SEC-06): reading it needs a fresh "
+    "second factor and is recorded in the audit trail."
+)
+class WorkerPersonalData:
+    id_number: str
+    phone: str
+    bank_card: str
 
 
 @strawberry.type(description="A bank, insurer or guarantor on the marketplace. PARTY-05")
@@ -188,6 +199,24 @@ class PartiesQuery:
         async with info.context.unit_of_work() as uow:
             page = await uow.workers.page(condition, request)
         return Connection[Worker].of(page, request, Worker.of, _key)
+
+    @strawberry.field(
+        description="A worker's ID number, phone and card unmasked (step-up; audited).",
+        metadata=AUDITED,
+    )
+    async def worker_personal_data(self, info: Info, id: strawberry.ID) -> WorkerPersonalData:
+        worker_id = _worker_id(info, id)
+        async with info.context.unit_of_work() as uow:
+            worker = await uow.workers.get(worker_id)
+        if worker is None:
+            raise NotFound("there is no such worker", field="id")
+        if info.context.audit_scope is not None:
+            info.context.audit_scope.saw([worker.id])
+        return WorkerPersonalData(
+            id_number=worker.id_number.value,
+            phone=worker.phone.value,
+            bank_card=worker.bank_card.value,
+        )
 
     @strawberry.field(description="Financial institutions, oldest first. `first` is at most 100.")
     async def institutions(
