@@ -7,8 +7,11 @@ import os
 import subprocess
 import sys
 
+from src.auth.roles import Role
 from src.demo import ENTERPRISES, INSTITUTIONS, WORKER_COUNT
 from tests.conftest import ROOT, fresh_database
+
+DEMO_ACCOUNTS = len(Role)  # one per role but partner, plus secadmin2
 
 
 def key(kid: str, fill: bytes) -> str:
@@ -48,6 +51,7 @@ def test_sec_06_rotate_pii_keys_reports_counts_then_has_nothing_left_to_do(
 
         assert first.returncode == second.returncode == 0, first.stderr + second.stderr
         seeded = {
+            "accounts": DEMO_ACCOUNTS,  # their phones
             "enterprises": len(ENTERPRISES),
             "workers": WORKER_COUNT,
             "institutions": len(INSTITUTIONS),

@@ -192,7 +192,7 @@ async def test_sec_06_rotation_re_encrypts_only_what_is_under_old_keys_and_only_
 
     counts = await rotate_pii_keys(db, rotated, batch_size=2)
 
-    assert counts == {"enterprises": 1, "workers": 5, "institutions": 0}
+    assert counts == {"accounts": 0, "enterprises": 1, "workers": 5, "institutions": 0}
     assert await sealed_key_ids(db, rotated) == {"B"}
     only_b = PostgresUnitOfWork(db, FieldCipher([KEY_B], HASH_KEY))
     async with only_b as uow:

@@ -19,7 +19,8 @@ from ...auth.roles import Role
 from ...auth.sessions import LoginEvent, RefreshTokenRecord, Session, SessionId
 from ...domain.shared.ids import new_id
 from ...domain.shared.pagination import Page, PageRequest
-from .repository import TableRepository, keyset_page
+from .repository import keyset_page
+from .sealed import SealingRepository
 from .tables import (
     accounts,
     login_challenges,
@@ -33,7 +34,9 @@ from .tables import (
 )
 
 
-class PostgresAccountRepository(TableRepository[Account, None]):
+class PostgresAccountRepository(SealingRepository[Account, None]):
+    """Phones and TOTP secrets are sealed (SEC-06)."""
+
     table = accounts
     unique_violations = MappingProxyType({"uq_accounts_login": AccountExists})
 
@@ -47,9 +50,11 @@ class PostgresAccountRepository(TableRepository[Account, None]):
             "roles": sorted(entity.roles),
             "organisation_id": entity.organisation_id,
             "worker_id": entity.worker_id,
-            "phone": entity.phone,
-            "totp_secret": entity.totp_secret,
-            "totp_pending_secret": entity.totp_pending_secret,
+            "phone": self.sealed_optional("phone", entity.id, entity.phone),
+            "totp_secret": self.sealed_optional("totp_secret", entity.id, entity.totp_secret),
+            "totp_pending_secret": self.sealed_optional(
+                "totp_pending_secret", entity.id, entity.totp_pending_secret
+            ),
             "totp_last_step": entity.totp_last_step,
             "status": entity.status.value,
             "created_at": entity.created_at,
@@ -66,10 +71,10 @@ class PostgresAccountRepository(TableRepository[Account, None]):
             created_at=row.created_at,
             organisation_id=row.organisation_id,
             worker_id=row.worker_id,
-            phone=row.phone,
+            phone=self.opened_optional(row, "phone"),
             transaction_password_hash=row.transaction_password_hash,
-            totp_secret=row.totp_secret,
-            totp_pending_secret=row.totp_pending_secret,
+            totp_secret=self.opened_optional(row, "totp_secret"),
+            totp_pending_secret=self.opened_optional(row, "totp_pending_secret"),
             totp_last_step=row.totp_last_step,
         )
 

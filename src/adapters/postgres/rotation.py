@@ -68,7 +68,10 @@ async def _rotate_table(
         after = rows[-1].id
 
 
-def _resealed(cipher: FieldCipher, column: Column[Any], row: Any) -> bytes:
+def _resealed(cipher: FieldCipher, column: Column[Any], row: Any) -> bytes | None:
+    """The value under the active key (an empty optional column stays empty)."""
+    sealed = getattr(row, column.name)
+    if sealed is None:
+        return None
     field = field_name(column)
-    plaintext = cipher.decrypt(getattr(row, column.name), field=field, row=row.id)
-    return cipher.encrypt(plaintext, field=field, row=row.id)
+    return cipher.encrypt(cipher.decrypt(sealed, field=field, row=row.id), field=field, row=row.id)

@@ -39,3 +39,9 @@ class SealingRepository(TableRepository[E, F]):
     def opened(self, row: Row[Any], column: str) -> str:
         sealed: bytes = getattr(row, column)
         return self._cipher.decrypt(sealed, field=self._field(column), row=row.id)
+
+    def sealed_optional(self, column: str, row_id: UUID, plaintext: str | None) -> bytes | None:
+        return None if plaintext is None else self.sealed(column, row_id, plaintext)
+
+    def opened_optional(self, row: Row[Any], column: str) -> str | None:
+        return None if getattr(row, column) is None else self.opened(row, column)

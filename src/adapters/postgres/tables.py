@@ -92,12 +92,12 @@ accounts = Table(
     Column("roles", ARRAY(String(32)), nullable=False),
     Column("organisation_id", Uuid),
     Column("worker_id", Uuid),
-    Column("phone", String(11)),
-    Column("totp_secret", Text),
-    Column("totp_pending_secret", Text),
     Column("totp_last_step", BigInteger),
     Column("status", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("phone", LargeBinary, info=SEALED),
+    Column("totp_secret", LargeBinary, info=SEALED),
+    Column("totp_pending_secret", LargeBinary, info=SEALED),
     CheckConstraint("status IN ('active', 'disabled')", name="status"),
 )
 

@@ -68,7 +68,7 @@ class PostgresUnitOfWork:
         self.enterprises = PostgresEnterpriseRepository(connection, self.seen, self._cipher)
         self.workers = PostgresWorkerRepository(connection, self.seen, self._cipher)
         self.institutions = PostgresInstitutionRepository(connection, self.seen, self._cipher)
-        self.accounts = PostgresAccountRepository(connection, self.seen)
+        self.accounts = PostgresAccountRepository(connection, self.seen, self._cipher)
         self.guards = PostgresGuardRepository(connection)
         self.sessions = PostgresSessionRepository(connection)
         self.login_log = PostgresLoginLog(connection)
