@@ -173,6 +173,8 @@ async def seed_demo(unit_of_work: Callable[[], UnitOfWork], clock: Clock) -> int
 
 DEMO_PASSWORD = "Kite#Harbor-2026"  # noqa: S105 - documented demo credential
 """The password of every demo account (README: Demo accounts)."""
+DEMO_TOTP_SECRET = "FLEXFINDEMOTOTPSECRETFORALLROLES"  # noqa: S105 - documented demo credential
+"""The TOTP secret of every demo account: add it to an authenticator app to step up."""
 
 
 class DemoUnitOfWork(UnitOfWork, IdentityUnitOfWork, Protocol):
@@ -216,7 +218,7 @@ async def seed_demo_accounts(identity: Identity, unit_of_work: Callable[[], Demo
     for serial, (login, role) in enumerate([*people, ("secadmin2", Role.SECADMIN)], start=1):
         link = _link_of(role)
         try:
-            await identity.open_account(
+            account = await identity.open_account(
                 login,
                 f"Demo {login}",
                 DEMO_PASSWORD,
@@ -226,6 +228,12 @@ async def seed_demo_accounts(identity: Identity, unit_of_work: Callable[[], Demo
             )
         except AlreadyExists:
             continue
+        async with unit_of_work() as uow:
+            enrolled = await uow.accounts.get(account.id, for_update=True)
+            assert enrolled is not None
+            enrolled.totp_secret = DEMO_TOTP_SECRET
+            await uow.accounts.save(enrolled)
+            await uow.commit()
         added += 1
     log.info("demo accounts seeded", extra={"added": added})
     return added

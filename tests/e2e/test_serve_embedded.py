@@ -12,15 +12,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 
-from src.demo import DEMO_PASSWORD
+from src.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from tests.conftest import ROOT, _free_port
 
 LOGIN = (
     f'mutation {{ login(input: {{login: "operator", password: "{DEMO_PASSWORD}"}}) '
     "{ accessToken } }"
 )
+STEP_UP = "mutation($input: StepUpInput!) { stepUp(input: $input) { method } }"
 QUERY = """{ __typename
   enterprises(first: 100) { nodes { name creditCode } }
   workers(first: 100) { nodes { name idNumber } }
@@ -63,10 +65,18 @@ def test_serve_without_database_url_runs_the_demo_on_embedded_postgres(data_dir:
         data = httpx.post(
             f"{base}/graphql", json={"query": QUERY}, headers=headers, timeout=10
         ).json()["data"]
+        step_up = {"method": "TOTP", "code": pyotp.TOTP(DEMO_TOTP_SECRET).now()}
+        stepped = httpx.post(
+            f"{base}/graphql",
+            json={"query": STEP_UP, "variables": {"input": step_up}},
+            headers=headers,
+            timeout=10,
+        ).json()
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=60)
     assert process.returncode == 0
+    assert stepped["data"]["stepUp"]["method"] == "TOTP"  # the documented demo TOTP secret
     assert data["__typename"] == "Query"
     assert len(data["enterprises"]["nodes"]) >= 3
     assert len(data["workers"]["nodes"]) >= 24
