@@ -26,6 +26,12 @@ class Access:
     """Anyone, signed in or not (signing in itself, for instance)."""
     step_up: bool = False
     """SEC-04: the caller must have proven a second factor within ``STEP_UP_MAX_AGE``."""
+    idempotent: bool = False
+    """SEC-04, ORD-03: a request running it carries an ``Idempotency-Key`` and runs no other
+    mutation; its answer is kept and replayed (mark only answers that may be kept a day)."""
+    risks: tuple[str, ...] = ()
+    """SEC-04: when given, the mutation needs a second confirmation — a preview states these
+    risks and returns the token the real request must carry."""
 
     def admits(self, principal: Principal) -> bool:
         return self.public or bool(self.roles & principal.roles)
@@ -68,11 +74,37 @@ _POLICY: dict[str, Access] = {
     "Institution.*": Access(INSTITUTION_READERS),
     "Mutation.onboardEnterprise": Access(frozenset({Role.OPERATOR})),
     "Mutation.changeEnterpriseProfile": Access(ENTERPRISE_ADMINS),
-    "Mutation.changeEnterprisePayingAccount": Access(ENTERPRISE_ADMINS, step_up=True),
-    "Mutation.closeEnterprise": Access(ENTERPRISE_ADMINS, step_up=True),
+    "Mutation.changeEnterprisePayingAccount": Access(
+        ENTERPRISE_ADMINS,
+        step_up=True,
+        idempotent=True,
+        risks=(
+            "Payments in are matched against the new account; transfers still arriving from "
+            "the old account may not be recognised as this enterprise's.",
+        ),
+    ),
+    "Mutation.closeEnterprise": Access(
+        ENTERPRISE_ADMINS,
+        step_up=True,
+        idempotent=True,
+        risks=(
+            "The enterprise's account is closed for good: its profile and paying account can "
+            "no longer change, and the API offers no way to reopen it.",
+        ),
+    ),
     "Mutation.registerWorker": Access(frozenset({Role.OPERATOR}) | ENTERPRISE_STAFF),
     "Mutation.changeWorkerContact": Access(WORKER_SELF_SERVICE),
-    "Mutation.changeWorkerBankCard": Access(WORKER_SELF_SERVICE, step_up=True),
+    "Mutation.changeWorkerBankCard": Access(
+        WORKER_SELF_SERVICE,
+        step_up=True,
+        idempotent=True,
+        risks=(
+            "Every payout from now on goes to the new card; payouts already made stay where "
+            "they went.",
+            "A card that is not the worker's own sends their income to someone else, and the "
+            "platform cannot take it back.",
+        ),
+    ),
     "Mutation.registerInstitution": Access(frozenset({Role.OPERATOR})),
     # --- identity and access (SEC-01…SEC-09) ---
     "Mutation.loginChallenge": Access(public=True),
@@ -115,6 +147,12 @@ _POLICY: dict[str, Access] = {
     "StepUpPayload.*": Access(WRITERS),
 }
 POLICY: Mapping[str, Access] = MappingProxyType(_POLICY)
+
+
+IDEMPOTENT_MUTATIONS = frozenset(key for key, access in POLICY.items() if access.idempotent)
+CONFIRMATION_RISKS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {key: access.risks for key, access in POLICY.items() if access.risks}
+)
 
 
 def access_for(type_name: str, field_name: str) -> Access | None:

@@ -38,8 +38,8 @@ from ..auth.idempotency import (
     checked_key,
     scope_of,
 )
+from ..auth.policy import CONFIRMATION_RISKS, IDEMPOTENT_MUTATIONS
 from ..auth.principal import Principal
-from ..auth.sensitive import CONFIRMATION_RISKS, IDEMPOTENT_MUTATIONS
 from ..domain.shared.clock import Clock
 from ..domain.shared.errors import DomainError
 from .operations import root_fields
@@ -150,7 +150,8 @@ def worth_keeping(body: dict[str, Any]) -> bool:
 
 
 class MutationGuard:
-    """``idempotent`` and ``risks`` are the markers of ``src/auth/sensitive.py`` unless given."""
+    """``idempotent`` and ``risks`` are the policy table's markers (src/auth/policy.py) unless
+    given."""
 
     def __init__(
         self,
@@ -215,7 +216,7 @@ class MutationGuard:
 
     async def _execute(self, request: MutationRequest, run: Run) -> Answer:
         if not request.fields & self._idempotent:
-            await self._confirmed(request)  # any Idempotency-Key is ignored: see sensitive.py
+            await self._confirmed(request)  # any Idempotency-Key is ignored: see policy.Access
             return await run(False)
         if not request.fields <= self._idempotent:
             raise IdempotentMutationNotAlone()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.adapters.postgres.tables import metadata
-from src.auth.sensitive import CONFIRMATION_RISKS
+from src.auth.policy import CONFIRMATION_RISKS
 from tests.conftest import FixedClock
 from tests.integration.sensitive import CHANGE_CARD, NEW_CARD, preview, send
 from tests.integration.test_api_parties import REGISTER, count, gql, worker_input

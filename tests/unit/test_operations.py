@@ -4,7 +4,7 @@ policy name them; and the markers name mutations that exist (SEC-04, ORD-03)."""
 import pytest
 from graphql import get_operation_ast, parse, validate
 
-from src.auth.sensitive import CONFIRMATION_RISKS, IDEMPOTENT_MUTATIONS
+from src.auth.policy import CONFIRMATION_RISKS, IDEMPOTENT_MUTATIONS
 from src.graphql.operations import root_fields
 from src.graphql.schema import build_schema, graphql_core_schema
 
