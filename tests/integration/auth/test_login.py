@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.adapters.postgres.tables import outbox_messages
 from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
+from src.auth.passwords import Passwords, Verification
 from src.auth.service import Answer, Identity
 from src.auth.sessions import Client
 from src.domain.shared.errors import DomainError
@@ -205,3 +206,38 @@ async def test_sec_05_unlock_by_secadmin_lifts_the_lock_and_tells_the_user(
         await fail(identity, answer=await solved(identity))
     await identity.unlock("wangfang")
     await identity.login("wangfang", PASSWORD, None, HOME)
+
+
+class CountingPasswords(Passwords):
+    """Counts the argon2 verifications a sign-in costs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.verifications = 0
+
+    def verify(self, hashed: str | None, password: str) -> Verification:
+        self.verifications += 1
+        return super().verify(hashed, password)
+
+
+async def test_sec_02_unknown_wrong_and_locked_cost_the_same_hash_work(
+    identity: Identity, make_account: MakeAccount
+) -> None:
+    """No timing oracle: every answer comes after exactly one argon2id verification (against
+    a dummy hash when there is no such account), so the three take comparable time."""
+    await make_account()
+    counting = CountingPasswords()
+    identity.passwords = counting
+    work = {}
+    for case, login in (("unknown", "nobody"), ("wrong", "wangfang")):
+        before = counting.verifications
+        assert await fail(identity, login) == "INVALID_CREDENTIALS"
+        work[case] = counting.verifications - before
+    for _ in range(4):
+        await fail(identity, answer=await solved(identity))  # five failures in all: locked
+    before = counting.verifications
+    with pytest.raises(DomainError) as locked:
+        await identity.login("wangfang", PASSWORD, await solved(identity), HOME)
+    work["locked"] = counting.verifications - before
+    assert locked.value.code == "INVALID_CREDENTIALS"
+    assert work == {"unknown": 1, "wrong": 1, "locked": 1}
