@@ -1,11 +1,11 @@
 """What the identity use cases need from storage and the outside world."""
 
 from datetime import datetime
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 from uuid import UUID
 
 from ..domain.shared.pagination import Page, PageRequest
+from ..domain.shared.transaction import Transaction
 from .accounts import Account
 from .factors import OneTimeCode
 from .lockout import Guard
@@ -61,7 +61,7 @@ class Notifier(Protocol):
     ) -> None: ...
 
 
-class IdentityUnitOfWork(Protocol):
+class IdentityUnitOfWork(Transaction, Protocol):
     @property
     def accounts(self) -> AccountRepository: ...
     @property
@@ -76,17 +76,6 @@ class IdentityUnitOfWork(Protocol):
     def notifier(self) -> Notifier: ...
     @property
     def one_time_codes(self) -> "OneTimeCodeStore": ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
 
 
 class OneTimeCodeStore(Protocol):

@@ -1,13 +1,13 @@
 """The unit of work: one transaction per use case. Nothing is kept unless ``commit()`` is
 called; leaving the block without it rolls back."""
 
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from .parties.ports import EnterpriseRepository, InstitutionRepository, WorkerRepository
+from .shared.transaction import Transaction
 
 
-class UnitOfWork(Protocol):
+class UnitOfWork(Transaction, Protocol):
     @property
     def enterprises(self) -> EnterpriseRepository: ...
 
@@ -16,14 +16,3 @@ class UnitOfWork(Protocol):
 
     @property
     def institutions(self) -> InstitutionRepository: ...
-
-    async def __aenter__(self) -> Self: ...
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-
-    async def commit(self) -> None: ...
