@@ -40,7 +40,7 @@ from .auditing import audit_refusal
 from .errors import format_error
 from .limits import DocumentLimits, checked_document
 from .mutation_guard import Answer, MutationGuard, MutationRequest, encode
-from .permissions import denial_status, policy_rule
+from .permissions import denial_headers, denial_status, policy_rule
 from .persisted import REFUSAL_STATUS, DocumentSource
 from .schema import graphql_core_schema
 from .throttle import Admission, QueryCosts, budget_key
@@ -310,7 +310,13 @@ class GraphQLEndpoint:
                 context = self._make_context(request, principal, False)
                 await audit_refusal(context, self._schema, document, operation, denied)
             refusals = [format_error(e, request_id) for e in denied]
-            return self._respond({"errors": refusals}, denial_status(denied), media_type, admission)
+            return self._respond(
+                {"errors": refusals},
+                denial_status(denied),
+                media_type,
+                admission,
+                headers=denial_headers(denied),
+            )
         await self._documents.register(source)
 
         async def run(dry_run: bool) -> Answer:

@@ -9,6 +9,7 @@ from graphql import FieldNode, GraphQLError, ValidationRule
 
 from ..auth.policy import STEP_UP_MAX_AGE, STEP_UP_METHODS, access_for
 from ..auth.principal import Principal
+from ..auth.roles import READ_ONLY
 
 
 def policy_rule(principal: Principal, now: datetime) -> type[ValidationRule]:
@@ -19,7 +20,9 @@ def policy_rule(principal: Principal, now: datetime) -> type[ValidationRule]:
             if parent is None or name.startswith("__") or parent.name.startswith("__"):
                 return  # introspection: governed by the API limits, not by roles
             access = access_for(parent.name, name)
-            if access is None or not access.admits(principal):
+            read_only = bool(principal.roles) and principal.roles <= READ_ONLY
+            writes = parent.name == "Mutation"
+            if access is None or not access.admits(principal) or (read_only and writes):
                 code = "FORBIDDEN" if principal.is_authenticated else "UNAUTHENTICATED"
                 self.report_error(
                     GraphQLError(
@@ -44,6 +47,20 @@ def policy_rule(principal: Principal, now: datetime) -> type[ValidationRule]:
                 )
 
     return PolicyRule
+
+
+STEP_UP_CHALLENGE = (
+    'Bearer error="insufficient_user_authentication", '
+    f"max_age={int(STEP_UP_MAX_AGE.total_seconds())}"
+)
+"""RFC 9470's answer when a fresher authentication is needed."""
+
+
+def denial_headers(errors: list[GraphQLError]) -> dict[str, str]:
+    codes = {(e.extensions or {}).get("code") for e in errors}
+    if "STEP_UP_REQUIRED" in codes:
+        return {"WWW-Authenticate": STEP_UP_CHALLENGE}
+    return {"WWW-Authenticate": "Bearer"} if "UNAUTHENTICATED" in codes else {}
 
 
 def denial_status(errors: list[GraphQLError]) -> int:
