@@ -13,6 +13,7 @@ from ..domain.shared.ids import new_id
 from ..domain.shared.pagination import Page, PageRequest
 from ..domain.unit_of_work import UnitOfWork
 from .audit import AuditRecord, ChainedRecord, Outcome
+from .grants import GrantsUnitOfWork
 from .principal import Principal
 
 DENIALS = frozenset({"FORBIDDEN", "UNAUTHENTICATED", "STEP_UP_REQUIRED"})
@@ -41,7 +42,7 @@ class AuditTrail(Protocol):
         ...
 
 
-class AuditedUnitOfWork(UnitOfWork, Protocol):
+class AuditedUnitOfWork(UnitOfWork, GrantsUnitOfWork, Protocol):
     """A unit of work that can also write the audit trail in its transaction."""
 
     @property

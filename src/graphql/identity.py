@@ -1,5 +1,6 @@
 """GraphQL for signing in and out, sessions and the login log (SEC-01…SEC-09)."""
 
+import dataclasses
 from datetime import datetime
 from typing import Self
 from uuid import UUID
@@ -206,5 +207,9 @@ class IdentityMutation:
 
     @strawberry.mutation(description="Lift a lockout (secadmin; the user is notified).")
     async def unlock_account(self, info: Info, input: UnlockAccountInput) -> bool:
-        await info.context.identity.unlock(input.login)
+        # In the operation's own unit of work: the unlock and its audit record commit together.
+        identity = dataclasses.replace(
+            info.context.identity, unit_of_work=info.context.unit_of_work
+        )
+        await identity.unlock(input.login)
         return True

@@ -4,7 +4,10 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from src.adapters.postgres.tables import audit_records
 from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from src.auth.roles import Role
 from tests.conftest import SignIn
@@ -64,3 +67,27 @@ async def test_granting_roles_is_for_stepped_up_secadmins_only(
     assert operator.status_code == 403
     not_fresh = await gql(app_client, REQUEST, await sign_in(Role.SECADMIN), **variables)
     assert not_fresh.json()["errors"][0]["extensions"]["code"] == "STEP_UP_REQUIRED"
+
+
+async def test_sec_07_an_approval_and_its_audit_record_commit_together(
+    app_client: httpx.AsyncClient, sign_in: SignIn, make_account: MakeAccount, db: AsyncEngine
+) -> None:
+    """The permission change's record is written in the grant's own transaction: one record
+    per decision, naming the grant and the account it changed."""
+    target = await make_account("liming")
+    maker = await sign_in(Role.SECADMIN, stepped_up=True)
+    checker = await sign_in(Role.SECADMIN, stepped_up=True)
+    requested = await gql(app_client, REQUEST, maker, input={"login": "liming", "role": "REVIEWER"})
+    grant = requested.json()["data"]["requestRoleGrant"]
+    await gql(app_client, DECIDE, checker, input={"id": grant["id"], "approve": True})
+    async with db.connect() as connection:
+        rows = (
+            await connection.execute(
+                select(
+                    audit_records.c.operation, audit_records.c.outcome, audit_records.c.target_ids
+                ).where(audit_records.c.operation == "decideRoleGrant")
+            )
+        ).all()
+    [(outcome, targets)] = rows
+    assert outcome == "ok"
+    assert str(target.id) in targets
