@@ -83,9 +83,9 @@ async def test_sec_07_an_approval_and_its_audit_record_commit_together(
     async with db.connect() as connection:
         rows = (
             await connection.execute(
-                select(
-                    audit_records.c.operation, audit_records.c.outcome, audit_records.c.target_ids
-                ).where(audit_records.c.operation == "decideRoleGrant")
+                select(audit_records.c.outcome, audit_records.c.target_ids).where(
+                    audit_records.c.operation == "decideRoleGrant"
+                )
             )
         ).all()
     [(outcome, targets)] = rows
