@@ -65,10 +65,11 @@ class TableRepository(Generic[E, F]):
         return None if row is None else self.from_row(row)
 
     async def get_many(self, ids: Sequence[UUID]) -> list[E]:
+        """The rows that exist, in id (creation) order."""
         if not ids:
             return []
-        rows = await self._connection.execute(select(self.table).where(self.table.c.id.in_(ids)))
-        return [self.from_row(row) for row in rows]
+        query = select(self.table).where(self.table.c.id.in_(ids)).order_by(self.table.c.id)
+        return [self.from_row(row) for row in await self._connection.execute(query)]
 
     async def _exists(self, condition: ColumnElement[bool]) -> bool:
         return bool(await self._connection.scalar(select(exists().where(condition))))
