@@ -43,7 +43,7 @@ lock: ## re-pin requirements/*.lock after changing pyproject.toml (needs uv)
 	for lock in runtime dev; do \
 	  extra=$$([ $$lock = dev ] && echo "--extra dev"); \
 	  uv pip compile pyproject.toml requirements/build.in $$extra --generate-hashes --universal \
-	    --python-version 3.11 --no-emit-index-url --no-emit-find-links -q -o requirements/$$lock.lock; \
+	    --python-version 3.11 --custom-compile-command "make lock" -q -o requirements/$$lock.lock; \
 	done
 
 clean:
