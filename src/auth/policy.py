@@ -166,17 +166,20 @@ class Rows(enum.Enum):
 
 
 _ROWS: dict[str, dict[Role, Rows]] = {
+    # Staff of an enterprise or institution see only their own organisation's rows; a
+    # partner's system reads enterprises only through documents an operator registered for it.
     "Enterprise": {
-        **dict.fromkeys(
-            PLATFORM_STAFF | INSTITUTION_STAFF | {Role.TAX_AUTHORITY, Role.PARTNER}, Rows.ALL
-        ),
+        **dict.fromkeys(PLATFORM_STAFF | {Role.TAX_AUTHORITY, Role.PARTNER}, Rows.ALL),
         **dict.fromkeys(ENTERPRISE_STAFF, Rows.OWN_ORGANISATION),
     },
     "Worker": {
         **dict.fromkeys(PLATFORM_STAFF | {Role.TAX_AUTHORITY}, Rows.ALL),
         Role.WORKER: Rows.SELF,
     },
-    "Institution": dict.fromkeys(INSTITUTION_READERS, Rows.ALL),
+    "Institution": {
+        **dict.fromkeys(PLATFORM_STAFF | ENTERPRISE_STAFF, Rows.ALL),  # the marketplace's lenders
+        **dict.fromkeys(INSTITUTION_STAFF, Rows.OWN_ORGANISATION),
+    },
 }
 ROWS: Mapping[str, Mapping[Role, Rows]] = MappingProxyType(_ROWS)
 

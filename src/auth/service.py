@@ -293,7 +293,7 @@ class Identity:
                     "sms",
                     account.phone,
                     "account_unlocked",
-                    "Your Flexfin account was unlocked by a security administrator.",
+                    UNLOCKED_MESSAGE,
                     now,
                 )
             await uow.commit()

@@ -18,6 +18,7 @@ from .factors import (
 )
 from .lockout import LockoutPolicy
 from .passwords import Passwords, check_strength
+from .policy import STEP_UP_MAX_AGE
 from .ports import IdentityUnitOfWork
 from .principal import Principal
 from .service import principal_of
@@ -25,6 +26,14 @@ from .tokens import AccessTokens, Unauthenticated
 
 STEP_UP = "step_up"
 SMS_TEMPLATE = "step_up_code"
+
+
+class ExistingFactorRequired(DomainError):
+    """Adding or replacing a second factor needs one of the existing ones proven first, so a
+    stolen password alone cannot enrol the thief's own authenticator (SEC-04)."""
+
+    code = "STEP_UP_REQUIRED"
+    default_message = "prove one of your existing second factors (stepUp) first"
 
 
 class StepUpLocked(DomainError):
@@ -61,10 +70,20 @@ class SecondFactors:
             raise Unauthenticated()
         return account
 
+    async def _changing_factors(self, uow: IdentityUnitOfWork, principal: Principal) -> Account:
+        """The account, if the caller may add or replace a factor: freely while it has none,
+        else only with one proven within the step-up window."""
+        account = await self._account(uow, principal)
+        if account.second_factors and not principal.stepped_up_within(
+            STEP_UP_MAX_AGE, self.clock.now()
+        ):
+            raise ExistingFactorRequired()
+        return account
+
     async def enrol_totp(self, principal: Principal) -> TotpEnrolment:
         """Start TOTP enrolment; it takes effect when ``confirm_totp`` sees a code from it."""
         async with self.unit_of_work() as uow:
-            account = await self._account(uow, principal)
+            account = await self._changing_factors(uow, principal)
             account.totp_pending_secret = new_totp_secret()
             await uow.accounts.save(account)
             await uow.commit()
@@ -75,7 +94,7 @@ class SecondFactors:
 
     async def confirm_totp(self, principal: Principal, code: str) -> Account:
         async with self.unit_of_work() as uow:
-            account = await self._account(uow, principal)
+            account = await self._changing_factors(uow, principal)
             if account.totp_pending_secret is None:
                 raise SecondFactorNotEnrolled("start with enrolTotp", field="code")
             step = totp_step(account.totp_pending_secret, code, self.clock.now(), after=None)
@@ -106,7 +125,7 @@ class SecondFactors:
     ) -> Account:
         """SEC-04: a password for sensitive operations, separate from the login password."""
         async with self.unit_of_work() as uow:
-            account = await self._account(uow, principal)
+            account = await self._changing_factors(uow, principal)
             check_strength(transaction_password, login=account.login, field="transaction_password")
             if not self.passwords.verify(account.password_hash, current_password).ok:
                 raise InvalidSecondFactor("the current password is wrong", field="current_password")

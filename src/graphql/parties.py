@@ -67,7 +67,7 @@ class Enterprise(Node):
             phone=profile.phone.masked(),
             paying_account=BankAccount(
                 bank_name=entity.paying_account.bank_name,
-                account_number=entity.paying_account.account_number,
+                account_number=entity.paying_account.masked_number(),
             ),
             status=entity.status,
             onboarded_at=entity.onboarded_at,

@@ -133,3 +133,23 @@ async def test_guessing_step_up_codes_locks_step_up(
     with pytest.raises(DomainError) as locked:
         await factors.step_up(principal, "transaction_password", "Pay#Lantern-88")
     assert locked.value.code == "STEP_UP_LOCKED"
+
+
+async def test_sec_04_a_password_alone_cannot_add_a_second_factor(
+    identity: Identity, make_account: MakeAccount, factors: SecondFactors, db: AsyncEngine
+) -> None:
+    """With a phone on file, enrolling TOTP or setting a transaction password first needs
+    the existing factor (an SMS code): a stolen password cannot enrol the thief's own app."""
+    principal = await signed_in(identity, make_account, phone="13812345678")
+    with pytest.raises(DomainError) as enrol:
+        await factors.enrol_totp(principal)
+    assert enrol.value.code == "STEP_UP_REQUIRED"
+    with pytest.raises(DomainError) as replace:
+        await factors.set_transaction_password(principal, PASSWORD, "Pay#Lantern-88")
+    assert replace.value.code == "STEP_UP_REQUIRED"
+    await factors.send_sms_code(principal)
+    async with db.connect() as connection:
+        body = (await connection.execute(select(outbox_messages.c.body))).scalar_one()
+    stepped = await factors.step_up(principal, "sms", re.search(r"\d{6}", body).group())  # type: ignore[union-attr]
+    elevated = identity.tokens.verify(stepped.access_token, identity.clock.now())
+    assert (await factors.enrol_totp(elevated)).secret
