@@ -71,6 +71,9 @@ class AuditScope:
     recorded: bool = False
     previewed: bool = False
     """A dry run (ADR 0016): its record says ``PREVIEW``, as nothing was kept."""
+    ending: str | None = None
+    """The error code the operation will end with after it commits (a failed sign-in keeps
+    its counters): its committed record says so instead of ``ok``."""
 
     def record(
         self, outcome: Outcome, target_ids: Iterable[UUID], detail: str | None = None
@@ -96,9 +99,14 @@ class AuditScope:
         """A unit of work of this operation added, saved or locked ``ids``."""
         self.touched.update(ids)
 
-    def committed(self, ids: Iterable[UUID]) -> AuditRecord:
-        """The ``ok`` record of a unit of work that is about to commit, having touched ``ids``."""
+    def committed(self, ids: Iterable[UUID]) -> AuditRecord | None:
+        """The record of the operation's first unit of work to commit, having touched ``ids``
+        (``ok``, or how it will end); None for any later one."""
+        if self.recorded:
+            return None
         self.recorded = True
+        if self.ending is not None:
+            return self.refused(self.ending, ids)
         return self.record(Outcome.OK, ids)
 
     def succeeded(self) -> AuditRecord | None:
@@ -113,8 +121,8 @@ class AuditScope:
             error.code if isinstance(error, DomainError) else "INTERNAL_SERVER_ERROR"
         )
 
-    def refused(self, code: str) -> AuditRecord:
+    def refused(self, code: str, ids: Iterable[UUID] = ()) -> AuditRecord:
         """The record of an operation that ended with error ``code``: ``denied`` for the codes
         of ``DENIALS``, else ``failed``."""
         outcome = Outcome.DENIED if code in DENIALS else Outcome.FAILED
-        return self.record(outcome, self.touched, code)
+        return self.record(outcome, {*self.touched, *ids}, code)

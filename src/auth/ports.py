@@ -62,6 +62,11 @@ class Notifier(Protocol):
 
 
 class IdentityUnitOfWork(Transaction, Protocol):
+    def ending(self, code: str) -> None:
+        """The use case commits, then ends with error ``code`` (a failed sign-in keeps its
+        counters): the operation's audit record, written by the commit, says so."""
+        ...
+
     @property
     def accounts(self) -> AccountRepository: ...
     @property

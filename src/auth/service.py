@@ -108,6 +108,8 @@ class Identity:
             await uow.login_log.append(
                 LoginEvent(outcome.account_id, now, client.ip, client.user_agent, outcome.result)
             )
+            if outcome.error is not None:
+                uow.ending(outcome.error.code)
             await uow.commit()
         if outcome.signed_in is not None:
             return outcome.signed_in
@@ -190,6 +192,7 @@ class Identity:
             if record.used_at is not None:
                 session.revoke("refresh_token_reused", now)
                 await uow.sessions.save(session)
+                uow.ending(RefreshTokenReused.code)
                 reused = True
             else:
                 account = await uow.accounts.get(session.account_id)

@@ -160,6 +160,7 @@ class SecondFactors:
                 proven = SteppedUp(token, int(self.tokens.ttl.total_seconds()), method)
             else:
                 guard.record_failure(self.lockout, now)
+                uow.ending(InvalidSecondFactor.code)
             await uow.guards.save(guard)
             await uow.commit()
         if proven is None:

@@ -80,7 +80,8 @@ class AuditedResolver:
             if is_awaitable(result):
                 result = await result
         except Exception as error:
-            await append_alone(context, scope.failed(error))
+            if scope.ending is None:  # else its commit recorded how it ended
+                await append_alone(context, scope.failed(error))
             raise
         record = scope.succeeded()
         if record is not None:

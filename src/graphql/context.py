@@ -1,5 +1,6 @@
 """The per-request context every resolver receives."""
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeAlias
@@ -36,6 +37,15 @@ class Context:
         between resolvers that run concurrently). Inside an audited field, its ``commit()``
         writes the field's audit record in the same transaction."""
         return self.units_of_work(self.audit_scope)
+
+    @property
+    def audited_identity(self) -> Identity:
+        """The identity use cases, committing with the field's audit record (SEC-07)."""
+        return dataclasses.replace(self.identity, unit_of_work=self.unit_of_work)
+
+    @property
+    def audited_second_factors(self) -> SecondFactors:
+        return dataclasses.replace(self.second_factors, unit_of_work=self.unit_of_work)
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

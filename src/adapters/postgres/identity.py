@@ -86,7 +86,11 @@ class PostgresAccountRepository(SealingRepository[Account, None]):
         if for_update:
             query = query.with_for_update()
         row = (await self._connection.execute(query)).first()
-        return None if row is None else self.from_row(row)
+        if row is None:
+            return None
+        if for_update:
+            self._seen.add(row.id)  # the account a sign-in is about: its audit record's target
+        return self.from_row(row)
 
 
 class PostgresGuardRepository:

@@ -103,6 +103,10 @@ class PostgresUnitOfWork:
                 self._audit_scope.saw(self.seen)
                 self._audit_scope.previewed = True
             return
-        if self._audit_scope is not None:
-            await self.audit.append(self._audit_scope.committed(self.seen))
+        if self._audit_scope is not None and (record := self._audit_scope.committed(self.seen)):
+            await self.audit.append(record)
         await self._transaction.commit()
+
+    def ending(self, code: str) -> None:
+        if self._audit_scope is not None:
+            self._audit_scope.ending = code

@@ -3,7 +3,10 @@
 from typing import Any
 
 import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from src.adapters.postgres.tables import audit_records
 from src.auth.roles import Role
 from tests.conftest import CHALLENGE_ANSWER, SignIn
 from tests.integration.auth.conftest import PASSWORD, MakeAccount
@@ -154,3 +157,25 @@ async def test_sec_03_secadmin_unlocks(
         "/graphql", json={"query": unlock}, headers=await sign_in(Role.OPERATOR)
     )
     assert refused.status_code == 403
+
+
+async def test_sec_07_each_sign_in_writes_one_audit_record_with_its_outcome(
+    app_client: httpx.AsyncClient, make_account: MakeAccount, db: AsyncEngine
+) -> None:
+    """Written by the sign-in's own commit (the failure's counter and its record together):
+    one record per attempt, naming the account it was about."""
+    account = await make_account("liming")
+    await gql(app_client, LOGIN, input={"login": "liming", "password": "Wrong-123-x!"})
+    await gql(app_client, LOGIN, input={"login": "liming", "password": PASSWORD})
+    async with db.connect() as connection:
+        rows = (
+            await connection.execute(
+                select(audit_records.c.outcome, audit_records.c.detail, audit_records.c.target_ids)
+                .where(audit_records.c.operation == "login")
+                .order_by(audit_records.c.seq)
+            )
+        ).all()
+    assert [(r.outcome, r.detail, tuple(r.target_ids)) for r in rows] == [
+        ("failed", "INVALID_CREDENTIALS", (str(account.id),)),
+        ("ok", None, (str(account.id),)),
+    ]
