@@ -9,7 +9,7 @@ FROM node:20-bookworm-slim AS explorer
 WORKDIR /build
 COPY package.json package-lock.json .npmrc ./
 COPY scripts/ scripts/
-RUN mkdir -p src/graphql/static \
+RUN mkdir -p src/graphql/transport/static \
     && npm ci --omit=dev --no-audit --no-fund --loglevel=error \
     && node scripts/build-explorer.mjs
 
@@ -32,7 +32,7 @@ WORKDIR /app
 COPY pyproject.toml README.md alembic.ini ./
 COPY migrations/ migrations/
 COPY src/ src/
-COPY --from=explorer /build/src/graphql/static/explorer/ src/graphql/static/explorer/
+COPY --from=explorer /build/src/graphql/transport/static/explorer/ src/graphql/transport/static/explorer/
 # Editable on purpose: src/adapters/postgres/migrate.py finds the migrations beside src/
 # (/app/migrations), which a regular install into site-packages would separate.
 RUN pip install --no-deps --no-build-isolation -e . \

@@ -47,4 +47,4 @@ lock: ## re-pin requirements/*.lock after changing pyproject.toml (needs uv)
 	done
 
 clean:
-	rm -rf $(VENV) node_modules src/graphql/static/explorer
+	rm -rf $(VENV) node_modules src/graphql/transport/static/explorer

@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const out = join(root, "src", "graphql", "static", "explorer");
+const out = join(root, "src", "graphql", "transport", "static", "explorer");
 mkdirSync(out, { recursive: true });
 
 const files = {

@@ -25,31 +25,31 @@ from .adapters.postgres.migrate import current_revision, head_revision
 from .adapters.postgres.partners import PostgresPartnerRegistry
 from .adapters.postgres.persisted import PostgresPersistedDocuments
 from .adapters.postgres.unit_of_work import PostgresUnitOfWork
-from .auth.budget import BudgetPolicy
 from .auth.challenges import Challenges
-from .auth.confirmation import ConfirmationTokens
 from .auth.grants import RoleGrants
-from .auth.idempotency import Fingerprints, Idempotency
 from .auth.lockout import LockoutPolicy
 from .auth.passwords import Passwords
 from .auth.principal import Principal
 from .auth.service import Identity
 from .auth.step_up import SecondFactors
 from .auth.tokens import AccessTokens, SigningKey
+from .controls.budget import BudgetPolicy
+from .controls.confirmation import ConfirmationTokens
+from .controls.idempotency import Fingerprints, Idempotency
 from .domain.shared.clock import Clock, SystemClock
 from .domain.shared.errors import DomainError
-from .graphql.authentication import bearer_authenticator
-from .graphql.context import Context
-from .graphql.explorer import ASSETS_URL, assets_app, explorer_page
-from .graphql.http import GraphQLEndpoint
-from .graphql.limits import DocumentLimits
-from .graphql.mutation_guard import MutationGuard
-from .graphql.oauth import PartnerAuthorizationServer
-from .graphql.persisted import DocumentSource
 from .graphql.schema import build_schema, graphql_core_schema
-from .graphql.throttle import QueryCosts
-from .middleware import BodyLimitMiddleware, RequestIdMiddleware
+from .graphql.schema.context import Context
+from .graphql.transport.authentication import bearer_authenticator
+from .graphql.transport.explorer import ASSETS_URL, assets_app, explorer_page
+from .graphql.transport.http import GraphQLEndpoint
+from .graphql.transport.limits.document import DocumentLimits
+from .graphql.transport.limits.throttle import QueryCosts
+from .graphql.transport.mutation_guard import MutationGuard
+from .graphql.transport.persisted import DocumentSource
 from .settings import Settings
+from .web.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from .web.oauth import PartnerAuthorizationServer
 
 log = logging.getLogger(__name__)
 

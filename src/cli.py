@@ -23,7 +23,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
-from .auth.audit import Anchor
+from .controls.audit import Anchor
 from .partner_admin import add_commands as add_partner_commands
 from .settings import Settings, SettingsError
 

@@ -24,8 +24,8 @@ from .domain.parties.ports import InstitutionFilter
 from .domain.shared.errors import AlreadyExists, DomainError, InvalidInput, NotFound
 from .domain.shared.pagination import PageRequest
 from .domain.unit_of_work import UnitOfWork
-from .graphql.relay import parse_global_id
 from .graphql.schema import build_schema, graphql_core_schema
+from .graphql.schema.relay import parse_global_id
 
 _DOCUMENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 _CLIENT_ID = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")

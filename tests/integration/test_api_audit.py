@@ -29,17 +29,17 @@ from starlette.requests import Request
 from src.adapters.crypto import FieldCipher
 from src.adapters.postgres.audit import verify_audit_trail
 from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
-from src.auth.audit import ChainedRecord, Outcome
-from src.auth.auditing import AuditFilter
 from src.auth.principal import Principal
 from src.auth.roles import Role
 from src.auth.tokens import AccessTokens, SigningKey
+from src.controls.audit import ChainedRecord, Outcome
+from src.controls.auditing import AuditFilter
 from src.domain.shared.ids import new_id
 from src.domain.shared.pagination import PageRequest
-from src.graphql.auditing import AuditedResolver, audit_refusal
-from src.graphql.context import Context
-from src.graphql.relay import parse_global_id
 from src.graphql.schema import build_schema, graphql_core_schema
+from src.graphql.schema.auditing import AuditedResolver, audit_refusal
+from src.graphql.schema.context import Context
+from src.graphql.schema.relay import parse_global_id
 from src.settings import DEVELOPMENT_KEY, Settings
 from tests.conftest import FixedClock
 from tests.integration.sensitive import confirmed

@@ -16,10 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from src.adapters.crypto import FieldCipher
 from src.adapters.postgres.audit import verify_audit_trail
 from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
-from src.auth.audit import Anchor, AuditRecord, ChainedRecord, Outcome
-from src.auth.auditing import AuditFilter, AuditScope, Origin
 from src.auth.principal import Principal
 from src.auth.roles import Role
+from src.controls.audit import Anchor, AuditRecord, ChainedRecord, Outcome
+from src.controls.auditing import AuditFilter, AuditScope, Origin
 from src.domain.parties import service
 from src.domain.shared.ids import new_id
 from src.domain.shared.pagination import PageRequest

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.adapters.postgres.cost_budgets import PostgresCostBudgets
-from src.auth.budget import BudgetPolicy
+from src.controls.budget import BudgetPolicy
 from tests.conftest import FixedClock
 
 POLICY = BudgetPolicy(maximum=100, restore_rate=10)

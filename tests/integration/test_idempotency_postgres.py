@@ -17,14 +17,14 @@ from src.adapters.postgres.idempotency import (
 )
 from src.adapters.postgres.tables import workers
 from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
-from src.auth.idempotency import (
+from src.cli import main
+from src.controls.idempotency import (
     Claim,
     Idempotency,
     IdempotencyInProgress,
     IdempotencyKeyReused,
     StoredResponse,
 )
-from src.cli import main
 from src.domain.parties import service
 from tests.conftest import FixedClock
 from tests.integration.test_parties_postgres import count_rows

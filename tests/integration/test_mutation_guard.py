@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.adapters.postgres.idempotency import PostgresConfirmationUses, PostgresIdempotencyRecords
-from src.auth.confirmation import ConfirmationTokens
-from src.auth.idempotency import Fingerprints, Idempotency
 from src.auth.tokens import SigningKey
-from src.graphql.mutation_guard import Answer, MutationGuard, MutationRequest
+from src.controls.confirmation import ConfirmationTokens
+from src.controls.idempotency import Fingerprints, Idempotency
+from src.graphql.transport.mutation_guard import Answer, MutationGuard, MutationRequest
 from tests.conftest import FixedClock
 
 PAY = "Mutation.payWorker"

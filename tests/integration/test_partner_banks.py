@@ -30,7 +30,7 @@ from src.demo import credit_code, seed_demo
 from src.domain.parties import service
 from src.domain.parties.model import InstitutionKind
 from src.domain.shared.errors import AlreadyExists, InvalidInput, NotFound
-from src.graphql.relay import global_id
+from src.graphql.schema.relay import global_id
 from src.partner_admin import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,

@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-import src.graphql.http
-import src.graphql.limits
+import src.graphql.transport.http
+import src.graphql.transport.limits.document
 from src.adapters.postgres.persisted import PostgresPersistedDocuments
 from src.adapters.postgres.tables import persisted_documents
 from src.auth.principal import Principal
@@ -169,13 +169,13 @@ async def test_card_4_a_persisted_hit_skips_parsing_and_survives_a_restart(
     """A hash the process has seen runs without parsing or validating again; a new process
     reads the document from PostgreSQL and parses it once."""
     parsed: list[str] = []
-    real_parse: Callable[..., Any] = src.graphql.limits.parse
+    real_parse: Callable[..., Any] = src.graphql.transport.limits.document.parse
 
     def counting_parse(source: str, *args: Any, **kwargs: Any) -> Any:
         parsed.append(source)
         return real_parse(source, *args, **kwargs)
 
-    monkeypatch.setattr(src.graphql.limits, "parse", counting_parse)
+    monkeypatch.setattr(src.graphql.transport.limits.document, "parse", counting_parse)
     async with in_process_client(settings, clock) as anonymous:
         await anonymous.post("/graphql", json=registration(QUERY))
         for _ in range(3):

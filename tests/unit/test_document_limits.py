@@ -6,9 +6,9 @@ from graphql import build_schema, get_introspection_query
 from hypothesis import given
 from hypothesis import strategies as st
 
-from src.graphql.limits import DocumentLimits, checked_document
 from src.graphql.schema import build_schema as build_api_schema
 from src.graphql.schema import graphql_core_schema
+from src.graphql.transport.limits.document import DocumentLimits, checked_document
 
 API = graphql_core_schema(build_api_schema())
 TREE = build_schema("type Query { node(ids: [Int]): Tree } type Tree { child: Tree name: String }")

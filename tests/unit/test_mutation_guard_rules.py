@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from src.graphql.mutation_guard import worth_keeping
+from src.graphql.transport.mutation_guard import worth_keeping
 
 CRASH = {"message": "Internal server error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
 REFUSAL = {"message": "closed", "extensions": {"code": "ENTERPRISE_CLOSED"}}

@@ -5,8 +5,8 @@ import pytest
 from graphql import get_operation_ast, parse, validate
 
 from src.auth.policy import CONFIRMATION_RISKS, IDEMPOTENT_MUTATIONS
-from src.graphql.operations import root_fields
 from src.graphql.schema import build_schema, graphql_core_schema
+from src.graphql.transport.operations import root_fields
 
 SCHEMA = graphql_core_schema(build_schema())
 

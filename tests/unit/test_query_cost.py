@@ -15,9 +15,9 @@ from graphql import (
     parse,
 )
 
-from src.graphql.cost import is_connection, requested_cost
 from src.graphql.schema import build_schema as build_api_schema
 from src.graphql.schema import graphql_core_schema
+from src.graphql.transport.limits.cost import is_connection, requested_cost
 from tests.integration.test_api_parties import worker_input
 
 API = graphql_core_schema(build_api_schema())

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from ...auth.audit import (
+from ...controls.audit import (
     Anchor,
     AuditRecord,
     ChainCheck,
@@ -17,7 +17,7 @@ from ...auth.audit import (
     link,
     verify,
 )
-from ...auth.auditing import AuditFilter
+from ...controls.auditing import AuditFilter
 from ...domain.shared.pagination import Page, PageRequest
 from .tables import audit_records
 

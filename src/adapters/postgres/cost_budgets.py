@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, DateTime, Double, extract, func, literal, 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ...auth.budget import BudgetPolicy, Charge
+from ...controls.budget import BudgetPolicy, Charge
 from .tables import cost_budgets
 
 c = cost_budgets.c

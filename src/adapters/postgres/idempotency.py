@@ -9,7 +9,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from ...auth.idempotency import IdempotencyRecord, StoredResponse
+from ...controls.idempotency import IdempotencyRecord, StoredResponse
 from .tables import confirmation_uses, idempotency_records
 
 records = idempotency_records.c

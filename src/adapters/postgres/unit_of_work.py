@@ -6,7 +6,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
-from ...auth.auditing import AuditScope
+from ...controls.auditing import AuditScope
 from ..crypto import FieldCipher
 from .audit import PostgresAuditTrail
 from .identity import (

@@ -114,7 +114,7 @@ async def test_card_3_enterprise_staff_see_and_change_only_their_enterprise(
     other = (await gql(api, ONBOARD, input=enterprise_input("91310000132149237G")))["data"][
         "onboardEnterprise"
     ]
-    from src.graphql.relay import parse_global_id
+    from src.graphql.schema.relay import parse_global_id
 
     staff = await sign_in(Role.ENTERPRISE_ADMIN, organisation_id=parse_global_id(mine["id"])[1])
     listed = await gql(app_client, "{ enterprises { nodes { id } } }", staff)
@@ -138,7 +138,7 @@ async def test_card_3_a_worker_sees_only_themself(
     from stdnum.cn import ric
 
     await gql(api, REGISTER, input=worker_input(body + ric.calc_check_digit(body + "0")))
-    from src.graphql.relay import parse_global_id
+    from src.graphql.schema.relay import parse_global_id
 
     headers = await sign_in(Role.WORKER, worker_id=parse_global_id(me["id"])[1])
     listed = await gql(app_client, "{ workers { nodes { id } } }", headers)

@@ -11,8 +11,8 @@ from graphql import GraphQLInterfaceType, GraphQLObjectType, parse, validate
 from src.auth.policy import POLICY, access_for
 from src.auth.principal import ANONYMOUS, Principal
 from src.auth.roles import READ_ONLY, Role
-from src.graphql.permissions import policy_rule
 from src.graphql.schema import build_schema, graphql_core_schema
+from src.graphql.transport.permissions import policy_rule
 from tests.conftest import FixedClock, SignIn
 
 SCHEMA = graphql_core_schema(build_schema())

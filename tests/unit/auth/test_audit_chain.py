@@ -12,7 +12,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from src.auth.audit import (
+from src.controls.audit import (
     GENESIS_HASH,
     Anchor,
     AuditRecord,

@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from src.auth.confirmation import (
+from src.auth.tokens import SigningKey
+from src.controls.confirmation import (
     ConfirmationInvalid,
     ConfirmationRequired,
     ConfirmationTokens,
     confirm,
 )
-from src.auth.tokens import SigningKey
 
 OLD = SigningKey("2025", b"o" * 32)
 NEW = SigningKey("2026", b"n" * 32)

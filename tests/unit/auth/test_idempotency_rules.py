@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from src.auth.idempotency import Fingerprints, IdempotencyKeyInvalid, checked_key, scope_of
 from src.auth.principal import ANONYMOUS, Principal
 from src.auth.tokens import SigningKey
+from src.controls.idempotency import Fingerprints, IdempotencyKeyInvalid, checked_key, scope_of
 
 fingerprint = Fingerprints(SigningKey("k", b"k" * 32)).of
 VISIBLE_ASCII = st.characters(min_codepoint=0x21, max_codepoint=0x7E)

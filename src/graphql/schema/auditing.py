@@ -38,8 +38,8 @@ from graphql import (
 )
 from graphql.pyutils import is_awaitable
 
-from ..auth.audit import AuditRecord
-from ..auth.auditing import AuditScope, Origin
+from ...controls.audit import AuditRecord
+from ...controls.auditing import AuditScope, Origin
 from .context import Context
 
 AUDITED: Mapping[str, bool] = MappingProxyType({"audited": True})

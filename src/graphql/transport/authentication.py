@@ -5,9 +5,9 @@ from uuid import UUID
 
 from starlette.requests import Request
 
-from ..auth.principal import ANONYMOUS, Principal
-from ..auth.tokens import AccessTokens, Unauthenticated
-from ..domain.shared.clock import Clock
+from ...auth.principal import ANONYMOUS, Principal
+from ...auth.tokens import AccessTokens, Unauthenticated
+from ...domain.shared.clock import Clock
 
 
 def bearer_authenticator(

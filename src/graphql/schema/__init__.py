@@ -7,8 +7,8 @@ from uuid import UUID
 import strawberry
 from graphql import GraphQLSchema
 
-from ..auth.policy import row_scope
-from ..domain.shared.errors import InvalidInput, checked
+from ...auth.policy import row_scope
+from ...domain.shared.errors import InvalidInput, checked
 from .audit import AuditQuery
 from .auditing import audit_root_fields
 from .context import Info

@@ -32,18 +32,18 @@ from graphql.pyutils import is_awaitable
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..auth.principal import Principal
-from ..auth.tokens import Unauthenticated
-from ..domain.shared.clock import Clock
-from ..domain.shared.errors import DomainError
-from .auditing import audit_refusal
+from ...auth.principal import Principal
+from ...auth.tokens import Unauthenticated
+from ...domain.shared.clock import Clock
+from ...domain.shared.errors import DomainError
+from ..schema import graphql_core_schema
+from ..schema.auditing import audit_refusal
 from .errors import format_error
-from .limits import DocumentLimits, checked_document
+from .limits.document import DocumentLimits, checked_document
+from .limits.throttle import Admission, QueryCosts, budget_key
 from .mutation_guard import Answer, MutationGuard, MutationRequest, encode
 from .permissions import denial_headers, denial_status, policy_rule
 from .persisted import REFUSAL_STATUS, DocumentSource
-from .schema import graphql_core_schema
-from .throttle import Admission, QueryCosts, budget_key
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"

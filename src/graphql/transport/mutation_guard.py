@@ -18,7 +18,9 @@ from typing import Any, Protocol
 from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode, print_ast
 from starlette.requests import Request
 
-from ..auth.confirmation import (
+from ...auth.policy import CONFIRMATION_RISKS, IDEMPOTENT_MUTATIONS
+from ...auth.principal import Principal
+from ...controls.confirmation import (
     ConfirmationInvalid,
     ConfirmationRequired,
     ConfirmationTokens,
@@ -26,7 +28,7 @@ from ..auth.confirmation import (
     PreviewNotAvailable,
     confirm,
 )
-from ..auth.idempotency import (
+from ...controls.idempotency import (
     Fingerprints,
     Idempotency,
     IdempotencyInProgress,
@@ -38,10 +40,8 @@ from ..auth.idempotency import (
     checked_key,
     scope_of,
 )
-from ..auth.policy import CONFIRMATION_RISKS, IDEMPOTENT_MUTATIONS
-from ..auth.principal import Principal
-from ..domain.shared.clock import Clock
-from ..domain.shared.errors import DomainError
+from ...domain.shared.clock import Clock
+from ...domain.shared.errors import DomainError
 from .operations import root_fields
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"

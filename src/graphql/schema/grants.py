@@ -6,10 +6,10 @@ from typing import Self
 
 import strawberry
 
-from ..auth.grants import RoleGrant as Grant
-from ..auth.grants import RoleGrants
-from ..auth.roles import Role
-from ..domain.shared.errors import checked
+from ...auth.grants import RoleGrant as Grant
+from ...auth.grants import RoleGrants
+from ...auth.roles import Role
+from ...domain.shared.errors import checked
 from .context import Info
 from .relay import Connection, Node, global_id, page_request, parse_global_id
 

@@ -8,12 +8,12 @@ from typing import TypeAlias
 import strawberry
 from starlette.requests import Request
 
-from ..auth.auditing import AuditedUnitOfWork, AuditScope
-from ..auth.grants import RoleGrants
-from ..auth.principal import Principal
-from ..auth.service import Identity
-from ..auth.step_up import SecondFactors
-from ..domain.shared.clock import Clock
+from ...auth.grants import RoleGrants
+from ...auth.principal import Principal
+from ...auth.service import Identity
+from ...auth.step_up import SecondFactors
+from ...controls.auditing import AuditedUnitOfWork, AuditScope
+from ...domain.shared.clock import Clock
 
 
 @dataclass(slots=True)

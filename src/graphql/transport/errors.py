@@ -13,7 +13,7 @@ from typing import Any
 from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.utils.str_converters import to_camel_case
 
-from ..domain.shared.errors import DomainError
+from ...domain.shared.errors import DomainError
 
 log = logging.getLogger(__name__)
 

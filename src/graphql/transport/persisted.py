@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from ..auth.partners import DocumentReference, PartnerRegistry, sha256_hex, trusted_document
-from ..auth.principal import Principal
-from ..domain.shared.errors import DomainError
+from ...auth.partners import DocumentReference, PartnerRegistry, sha256_hex, trusted_document
+from ...auth.principal import Principal
+from ...domain.shared.errors import DomainError
 
 APQ_VERSION = 1
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")

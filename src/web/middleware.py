@@ -8,7 +8,7 @@ import uuid
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .logs import request_id_var
+from ..logs import request_id_var
 
 log = logging.getLogger("flexfin.access")
 

@@ -44,8 +44,8 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues
 
-from ..domain.shared.pagination import MAX_PAGE_SIZE, PageRequest
-from .schema import MAX_NODES
+from ....domain.shared.pagination import MAX_PAGE_SIZE, PageRequest
+from ...schema import MAX_NODES
 
 OBJECT_COST = 1
 CONNECTION_COST = 2

@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
+from ..auth.tokens import SigningKey
 from ..domain.shared.errors import DomainError
-from .tokens import SigningKey
 
 LABEL = b"flexfin/confirmation-token/v1"
 

@@ -11,12 +11,12 @@ from uuid import UUID
 
 import strawberry
 
-from ..auth.policy import row_scope
-from ..domain.parties import model, service
-from ..domain.parties.identifiers import CreditCode, IdNumber
-from ..domain.parties.ports import EnterpriseFilter, InstitutionFilter, WorkerFilter
-from ..domain.shared.errors import DomainError, NotFound, checked
-from ..domain.unit_of_work import UnitOfWork
+from ...auth.policy import row_scope
+from ...domain.parties import model, service
+from ...domain.parties.identifiers import CreditCode, IdNumber
+from ...domain.parties.ports import EnterpriseFilter, InstitutionFilter, WorkerFilter
+from ...domain.shared.errors import DomainError, NotFound, checked
+from ...domain.unit_of_work import UnitOfWork
 from .auditing import AUDITED
 from .context import Info
 from .relay import Connection, Node, global_id, page_request, parse_global_id

@@ -7,11 +7,11 @@ from uuid import UUID
 
 import strawberry
 
-from ..auth import audit
-from ..auth.access import Forbidden
-from ..auth.auditing import AuditFilter
-from ..auth.roles import Role
-from ..domain.shared.errors import InvalidInput
+from ...controls import audit
+from ...auth.access import Forbidden
+from ...auth.roles import Role
+from ...controls.auditing import AuditFilter
+from ...domain.shared.errors import InvalidInput
 from .auditing import AUDITED
 from .context import Info
 from .relay import Connection, Node, global_id, page_request

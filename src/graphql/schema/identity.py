@@ -6,11 +6,11 @@ from uuid import UUID
 
 import strawberry
 
-from ..auth import service
-from ..auth.accounts import Account
-from ..auth.sessions import Client, Session
-from ..auth.sessions import LoginEvent as LoginEventRecord
-from ..domain.shared.errors import checked
+from ...auth import service
+from ...auth.accounts import Account
+from ...auth.sessions import Client, Session
+from ...auth.sessions import LoginEvent as LoginEventRecord
+from ...domain.shared.errors import checked
 from .context import Info
 from .relay import Connection, Node, global_id, page_request, parse_global_id
 

@@ -8,8 +8,8 @@ from uuid import UUID
 
 import strawberry
 
-from ..domain.shared.errors import InvalidInput
-from ..domain.shared.pagination import Page, PageRequest
+from ...domain.shared.errors import InvalidInput
+from ...domain.shared.pagination import Page, PageRequest
 
 
 class InvalidGlobalId(InvalidInput):

@@ -32,7 +32,7 @@ from graphql import (
     validate,
 )
 
-from ..domain.shared.errors import DomainError
+from ....domain.shared.errors import DomainError
 
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
 

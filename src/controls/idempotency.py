@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
+from ..auth.principal import Principal
+from ..auth.tokens import SigningKey
 from ..domain.shared.errors import DomainError
-from .principal import Principal
-from .tokens import SigningKey
 
 MAX_KEY_LENGTH = 255
 CLAIM_ATTEMPTS = 3

@@ -7,14 +7,14 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from ..auth.grants import GrantsUnitOfWork
+from ..auth.principal import Principal
 from ..domain.shared.clock import Clock
 from ..domain.shared.errors import DomainError
 from ..domain.shared.ids import new_id
 from ..domain.shared.pagination import Page, PageRequest
 from ..domain.unit_of_work import UnitOfWork
 from .audit import AuditRecord, ChainedRecord, Outcome
-from .grants import GrantsUnitOfWork
-from .principal import Principal
 
 DENIALS = frozenset({"FORBIDDEN", "UNAUTHENTICATED", "STEP_UP_REQUIRED"})
 """The error codes that mean the caller was not allowed: recorded as ``denied``."""

@@ -7,9 +7,9 @@ from typing import Any
 
 from graphql import FieldNode, GraphQLError, ValidationRule
 
-from ..auth.policy import STEP_UP_MAX_AGE, STEP_UP_METHODS, access_for
-from ..auth.principal import Principal
-from ..auth.roles import READ_ONLY
+from ...auth.policy import STEP_UP_MAX_AGE, STEP_UP_METHODS, access_for
+from ...auth.principal import Principal
+from ...auth.roles import READ_ONLY
 
 
 def policy_rule(principal: Principal, now: datetime) -> type[ValidationRule]:

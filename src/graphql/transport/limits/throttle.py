@@ -15,10 +15,10 @@ from typing import Any
 from graphql import DocumentNode, GraphQLError, GraphQLSchema
 from starlette.requests import Request
 
-from ..auth.budget import BudgetPolicy, CostBudgets
-from ..auth.principal import Principal
-from ..domain.shared.clock import Clock
-from ..domain.shared.errors import DomainError
+from ....auth.principal import Principal
+from ....controls.budget import BudgetPolicy, CostBudgets
+from ....domain.shared.clock import Clock
+from ....domain.shared.errors import DomainError
 from .cost import MINIMUM_COST, requested_cost
 
 
