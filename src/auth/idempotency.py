@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from ..domain.shared.errors import DomainError
+from ..domain.shared.text import utf8
 from .principal import Principal
 from .tokens import SigningKey
 
@@ -82,8 +83,7 @@ class Fingerprints:
             ensure_ascii=False,
             separators=(",", ":"),
         )
-        encoded = canonical.encode("utf-8", "surrogatepass")
-        return hmac.new(self._key, encoded, hashlib.sha256).hexdigest()
+        return hmac.new(self._key, utf8(canonical), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,11 +12,10 @@ from hypothesis import strategies as st
 from src.auth.idempotency import Fingerprints, IdempotencyKeyInvalid, checked_key, scope_of
 from src.auth.principal import ANONYMOUS, Principal
 from src.auth.tokens import SigningKey
+from tests.strategies import ANY_TEXT
 
 fingerprint = Fingerprints(SigningKey("k", b"k" * 32)).of
 VISIBLE_ASCII = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
-LONE_SURROGATES = st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF)
-ANY_TEXT = st.text(LONE_SURROGATES | st.characters())
 ANY_JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | ANY_TEXT,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(ANY_TEXT, inner, max_size=3),
