@@ -14,6 +14,7 @@ from captcha.image import ImageCaptcha
 
 from ..domain.shared.errors import DomainError
 from ..domain.shared.ids import new_id
+from ..domain.shared.text import normalized, utf8
 
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L look-alikes
 LENGTH = 5
@@ -48,7 +49,9 @@ class Challenges:
         self._images = ImageCaptcha(width=160, height=60)
 
     def digest(self, answer: str) -> bytes:
-        return hmac.new(self._secret, answer.strip().upper().encode(), hashlib.sha256).digest()
+        """Full-width answers count (NFKC, as every code); any string hashes, none raises."""
+        typed = normalized(answer).upper()
+        return hmac.new(self._secret, utf8(typed), hashlib.sha256).digest()
 
     def issue(self, now: datetime) -> IssuedChallenge:
         answer = self._answers()

@@ -1,5 +1,8 @@
 """Second factors for step-up (SEC-04): TOTP (RFC 6238 through pyotp: ±1 step of drift, each
-code usable once), one-time codes by SMS, and the transaction password."""
+code usable once), one-time codes by SMS, and the transaction password.
+
+Codes are read the way every digit string is (``domain.shared.text``): full-width digits
+count as digits, anything else that is not 0–9 is a wrong code — never an exception."""
 
 import hashlib
 import hmac
@@ -12,6 +15,7 @@ import pyotp
 
 from ..domain.shared.errors import DomainError, InvalidInput
 from ..domain.shared.ids import new_id
+from ..domain.shared.text import is_ascii_digits, normalized, utf8
 
 TOTP_STEP_SECONDS = 30
 SMS_CODE_LIFETIME = timedelta(minutes=5)
@@ -43,18 +47,19 @@ def provisioning_uri(secret: str, login: str) -> str:
 def totp_step(secret: str, code: str, now: datetime, *, after: int | None) -> int | None:
     """The time step ``code`` belongs to (now, or one step either side), if that step is later
     than ``after`` — the last step used — so a code works once."""
+    typed = normalized(code)
+    if not is_ascii_digits(typed):
+        return None
     totp = pyotp.TOTP(secret)
     current = int(now.timestamp()) // TOTP_STEP_SECONDS
     for step in (current - 1, current, current + 1):
-        if (after is None or step > after) and hmac.compare_digest(
-            totp.generate_otp(step), code.strip()
-        ):
+        if (after is None or step > after) and hmac.compare_digest(totp.generate_otp(step), typed):
             return step
     return None
 
 
 def code_digest(code: str, salt: UUID) -> bytes:
-    return hashlib.sha256(salt.bytes + code.strip().encode()).digest()
+    return hashlib.sha256(salt.bytes + utf8(normalized(code))).digest()
 
 
 @dataclass(slots=True)

@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from ..domain.shared.errors import InvalidInput
+from ..domain.shared.text import utf8
 
 MIN_LENGTH = 10
 
@@ -98,9 +99,10 @@ class Passwords:
 
     def verify(self, hashed: str | None, password: str) -> Verification:
         """Verify against ``hashed``; with ``None`` (no such account) verify against a dummy
-        hash so the answer takes as long, and fail."""
+        hash so the answer takes as long, and fail. Any string is only right or wrong: the
+        password is hashed as it was typed (no normalisation), lone surrogates included."""
         try:
-            self._hasher.verify(hashed or self._dummy, password)
+            self._hasher.verify(hashed or self._dummy, utf8(password))
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return Verification(ok=False)
         if hashed is None:

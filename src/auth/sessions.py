@@ -11,6 +11,7 @@ from uuid import UUID
 
 from ..domain.shared.errors import DomainError
 from ..domain.shared.ids import new_id
+from ..domain.shared.text import utf8
 
 SessionId = NewType("SessionId", UUID)
 
@@ -26,7 +27,7 @@ def new_refresh_token() -> str:
 
 def token_digest(token: str) -> bytes:
     """Refresh tokens are stored only as their SHA-256 (they are random, 256 bits)."""
-    return hashlib.sha256(token.encode()).digest()
+    return hashlib.sha256(utf8(token)).digest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from ..auth.tokens import SigningKey
 from ..domain.shared.errors import DomainError
+from ..domain.shared.text import utf8
 
 LABEL = b"flexfin/confirmation-token/v1"
 
@@ -82,7 +83,7 @@ class ConfirmationTokens:
             raise ConfirmationInvalid()
         kid, token_id, expiry, mac = parts
         expected = _mac(self._keys[kid], kid, token_id, expiry, scope, fingerprint)
-        if not hmac.compare_digest(mac.encode(), expected.encode()):
+        if not hmac.compare_digest(utf8(mac), expected.encode()):
             raise ConfirmationInvalid()
         try:
             verified = ConfirmationToken(

@@ -16,6 +16,7 @@ from uuid import UUID
 from ..auth.principal import Principal
 from ..auth.tokens import SigningKey
 from ..domain.shared.errors import DomainError
+from ..domain.shared.text import utf8
 
 MAX_KEY_LENGTH = 255
 CLAIM_ATTEMPTS = 3
@@ -64,7 +65,11 @@ class Fingerprints:
     text, the operation's name and the variables, as canonical JSON, so key order and
     whitespace do not matter). Keyed, because inputs carry ID and card numbers with so little
     entropy that a plain hash in the records would give them away to anyone reading the
-    table (SEC-06). The key is derived from the active access-token key."""
+    table (SEC-06). The key is derived from the active access-token key.
+
+    Total over any JSON value: a lone surrogate (``"\\ud800"`` in the JSON) is encoded as it
+    is (``surrogatepass``), so it neither raises nor collides with other text, and every
+    other input keeps the fingerprint it always had."""
 
     LABEL = b"flexfin/request-fingerprint/v1"
 
@@ -78,7 +83,7 @@ class Fingerprints:
             ensure_ascii=False,
             separators=(",", ":"),
         )
-        return hmac.new(self._key, canonical.encode(), hashlib.sha256).hexdigest()
+        return hmac.new(self._key, utf8(canonical), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,6 +54,10 @@ def worker_input(id_number: str | None = None, **changes: str) -> dict[str, Any]
     }
 
 
+FUTURE_BORN = "11010520261124001" + ric.calc_check_digit("110105202611240010")
+"""Born the day after the test clock's today (2026-11-23)."""
+
+
 async def count(api: httpx.AsyncClient, connection: str) -> int:
     body = await gql(api, f"{{ {connection}(first: 100) {{ nodes {{ id }} }} }}")
     return len(body["data"][connection]["nodes"])
@@ -80,6 +84,7 @@ async def test_party_01_onboard_then_fetch_by_global_id(api: httpx.AsyncClient) 
         ("110105199003070018", "INVALID_ID_NUMBER"),  # wrong check digit
         ("110105199002300012", "INVALID_ID_NUMBER"),  # 30 February
         ("110105900307001", "INVALID_ID_NUMBER"),  # legacy 15-digit form
+        (FUTURE_BORN, "INVALID_ID_NUMBER"),  # born after the clock's today, not "underage"
     ],
 )
 async def test_party_03_invalid_id_numbers_get_a_typed_error_and_write_nothing(
@@ -91,6 +96,17 @@ async def test_party_03_invalid_id_numbers_get_a_typed_error_and_write_nothing(
     assert error["extensions"] == {"code": code, "field": "input.idNumber"}
     assert error["path"] == ["registerWorker"]
     assert await count(api, "workers") == 0
+
+
+async def test_party_03_the_workers_filter_refuses_an_id_number_born_in_the_future(
+    api: httpx.AsyncClient,
+) -> None:
+    body = await gql(
+        api, "query($n: String) { workers(where: {idNumber: $n}) { nodes { id } } }", n=FUTURE_BORN
+    )
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "INVALID_ID_NUMBER", "field": "where.idNumber"}
+    assert "in the future" in error["message"]
 
 
 @pytest.mark.parametrize(

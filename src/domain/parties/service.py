@@ -140,14 +140,15 @@ class RegisterWorker:
 
 async def register_worker(command: RegisterWorker, uow: UnitOfWork, clock: Clock) -> Worker:
     """PARTY-03: register a gig worker; one registration per resident ID number."""
-    id_number = checked("id_number", IdNumber, command.id_number)
+    now = clock.now()
+    id_number = checked("id_number", IdNumber.parse, command.id_number, now.date())
     worker = Worker.register(
         name=command.name,
         id_number=id_number,
         phone=checked("phone", Phone, command.phone),
         bank_card=checked("bank_card", BankCardNumber, command.bank_card),
         address=command.address,
-        now=clock.now(),
+        now=now,
     )
     async with uow:
         if await uow.workers.exists_with_id_number(id_number):

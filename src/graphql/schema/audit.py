@@ -7,9 +7,9 @@ from uuid import UUID
 
 import strawberry
 
-from ...controls import audit
 from ...auth.access import Forbidden
 from ...auth.roles import Role
+from ...controls import audit
 from ...controls.auditing import AuditFilter
 from ...domain.shared.errors import InvalidInput
 from .auditing import AUDITED

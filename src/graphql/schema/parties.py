@@ -193,7 +193,14 @@ class PartiesQuery:
             name_contains=where.name_contains,
             only=row_scope(info.context.principal, "Worker").ids,
             id_number=(
-                checked("where.id_number", IdNumber, where.id_number) if where.id_number else None
+                checked(
+                    "where.id_number",
+                    IdNumber.parse,
+                    where.id_number,
+                    info.context.clock.now().date(),
+                )
+                if where.id_number
+                else None
             ),
         )
         async with info.context.unit_of_work() as uow:

@@ -1,6 +1,7 @@
 """Idempotency rules without a database (SEC-04, ORD-03): which keys are well formed, whose
 keys they are, and what counts as the same input."""
 
+import json
 import uuid
 from typing import Any
 
@@ -11,9 +12,15 @@ from hypothesis import strategies as st
 from src.auth.principal import ANONYMOUS, Principal
 from src.auth.tokens import SigningKey
 from src.controls.idempotency import Fingerprints, IdempotencyKeyInvalid, checked_key, scope_of
+from tests.strategies import ANY_TEXT
 
 fingerprint = Fingerprints(SigningKey("k", b"k" * 32)).of
 VISIBLE_ASCII = st.characters(min_codepoint=0x21, max_codepoint=0x7E)
+ANY_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | ANY_TEXT,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(ANY_TEXT, inner, max_size=3),
+    max_leaves=10,
+)
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
@@ -71,4 +78,22 @@ def test_sec_06_fingerprints_are_keyed_so_records_do_not_give_away_the_input() -
     other_key = Fingerprints(SigningKey("other", b"o" * 32)).of
     assert fingerprint("mutation { x }", None, {"card": "6228480012345678903"}) != other_key(
         "mutation { x }", None, {"card": "6228480012345678903"}
+    )
+
+
+@given(ANY_TEXT, st.none() | ANY_TEXT, ANY_JSON_VALUES)
+def test_ord_03_every_json_input_has_a_fingerprint(
+    document: str, operation_name: str | None, variables: Any
+) -> None:
+    """Lone surrogates included: JSON lets a request escape one (``"\\ud800"``)."""
+    assert len(fingerprint(document, operation_name, variables)) == 64
+
+
+def test_ord_03_a_lone_surrogate_is_fingerprinted_as_itself() -> None:
+    lone = json.loads('{"name": "\\ud800"}')
+    assert fingerprint("mutation { x }", None, lone) != fingerprint(
+        "mutation { x }", None, {"name": "\ufffd"}
+    )
+    assert fingerprint("mutation { x }", None, lone) == fingerprint(
+        "mutation { x }", None, json.loads('{"name":"\\ud800"}')
     )

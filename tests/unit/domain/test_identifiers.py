@@ -1,6 +1,8 @@
 """Checked identifiers (PARTY-01, PARTY-03): each invalid form gets its own typed error."""
 
-from datetime import date
+import contextlib
+from collections.abc import Callable
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
@@ -9,6 +11,7 @@ from stdnum import luhn
 from stdnum.cn import ric, uscc
 
 from src.domain.parties.identifiers import (
+    PROVINCES,
     BankAccount,
     BankCardNumber,
     CreditCode,
@@ -20,9 +23,15 @@ from src.domain.parties.identifiers import (
     InvalidPhone,
     Phone,
 )
+from src.domain.shared.errors import InvalidInput
+from tests.strategies import ANY_TEXT
 
 VALID_ID = "110105199003070017"
 VALID_CREDIT_CODE = "91110000600037341L"
+TODAY = date(2026, 3, 1)
+FULL_WIDTH = str.maketrans("0123456789+-LX", "０１２３４５６７８９＋－ＬＸ")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+DEVANAGARI = str.maketrans("0123456789", "०१२३४५६७८९")
 
 
 def with_id_check_digit(body: str) -> str:
@@ -88,9 +97,65 @@ class TestIdNumber:
         with pytest.raises(InvalidIdNumber, match="birth date"):
             IdNumber(with_id_check_digit(f"110105{date}001"))
 
-    def test_an_unknown_region_is_refused(self) -> None:
-        with pytest.raises(InvalidIdNumber):
-            IdNumber(with_id_check_digit("99999919900307001"))
+    @pytest.mark.parametrize("province", ["00", "10", "16", "47", "72", "83", "99"])
+    def test_party_03_a_code_that_is_no_province_is_refused(self, province: str) -> None:
+        with pytest.raises(InvalidIdNumber, match="province"):
+            IdNumber(with_id_check_digit(f"{province}010519900307001"))
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            "11011219850307001",  # Tongzhou District: its code dates from 1997, after the birth
+            "11010319900307001",  # Chongwen District, abolished in 2010
+            "11011019750307001",  # Yanshan District, renamed Fangshan (110111) in 1986
+            "46010019800307001",  # Hainan became a province (46) only in 1988
+        ],
+    )
+    def test_party_03_the_county_part_is_not_checked(self, body: str) -> None:
+        """A number keeps the code of the county that issued it: county tables with dates
+        (python-stdnum's refuses the first) would refuse real people's numbers."""
+        number = with_id_check_digit(body)
+        assert IdNumber.parse(number, TODAY).value == number
+
+    def test_party_03_a_birth_date_before_1900_is_refused(self) -> None:
+        with pytest.raises(InvalidIdNumber, match="before 1900"):
+            IdNumber(with_id_check_digit("11010518991231001"))
+        assert IdNumber(with_id_check_digit("11010519000101001")).birth_date == date(1900, 1, 1)
+
+    def test_party_03_a_birth_date_after_today_is_refused(self) -> None:
+        born_today = with_id_check_digit(f"110105{TODAY:%Y%m%d}001")
+        assert IdNumber.parse(born_today, TODAY).birth_date == TODAY
+        with pytest.raises(InvalidIdNumber, match="in the future") as caught:
+            IdNumber.parse(born_today, TODAY - timedelta(days=1))
+        assert caught.value.code == "INVALID_ID_NUMBER"
+
+    def test_party_03_full_width_characters_are_read_and_the_ascii_form_kept(self) -> None:
+        assert IdNumber(VALID_ID.translate(FULL_WIDTH)).value == VALID_ID
+        body = "11010519900307005"
+        assert with_id_check_digit(body) == body + "X"
+        assert IdNumber(f"{body}ｘ").value == IdNumber(f"{body}Ｘ").value == body + "X"
+
+    @pytest.mark.parametrize("digits", [ARABIC_INDIC, DEVANAGARI])
+    def test_party_03_digits_of_other_scripts_are_refused(self, digits: dict[int, str]) -> None:
+        with pytest.raises(InvalidIdNumber, match="17 digits"):
+            IdNumber(VALID_ID.translate(digits))
+
+    @given(
+        st.sampled_from(sorted(PROVINCES)),
+        st.integers(min_value=0, max_value=9999),
+        st.dates(min_value=date(1900, 1, 1), max_value=TODAY),
+        st.integers(min_value=0, max_value=999),
+    )
+    def test_party_03_every_valid_number_is_accepted(
+        self, province: int, county: int, born: date, serial: int
+    ) -> None:
+        number = with_id_check_digit(f"{province}{county:04d}{born:%Y%m%d}{serial:03d}")
+        parsed = IdNumber.parse(number, TODAY)
+        assert (parsed.value, parsed.birth_date) == (number, born)
+
+    def test_issue_7_a_trusted_number_is_rebuilt_without_checking(self) -> None:
+        assert IdNumber.trusted(VALID_ID) == IdNumber(VALID_ID)
+        assert IdNumber.trusted(VALID_ID).masked() == "110105********0017"
 
     def test_the_legacy_15_digit_form_is_refused_with_its_own_message(self) -> None:
         with pytest.raises(InvalidIdNumber, match="15-digit"):
@@ -147,6 +212,22 @@ class TestPhoneAndAccount:
         with pytest.raises(InvalidPhone):
             Phone(bad)
 
+    def test_full_width_numbers_are_read_and_other_scripts_refused(self) -> None:
+        assert Phone("＋８６ １３８－１２３４－５６７８").value == "13812345678"
+        assert BankCardNumber("6222021234567890128".translate(FULL_WIDTH)).value == (
+            "6222021234567890128"
+        )
+        assert BankAccount("招商银行", "１１００７９１９００００").account_number == "110079190000"
+        assert CreditCode(VALID_CREDIT_CODE.translate(FULL_WIDTH)).value == VALID_CREDIT_CODE
+        with pytest.raises(InvalidPhone):
+            Phone("13" + "812345678".translate(ARABIC_INDIC))
+        with pytest.raises(InvalidBankCard):
+            BankCardNumber("6222021234567890128".translate(ARABIC_INDIC))
+        with pytest.raises(InvalidBankAccount):
+            BankAccount("招商银行", "110079190000".translate(DEVANAGARI))
+        with pytest.raises(InvalidCreditCode):
+            CreditCode(VALID_CREDIT_CODE.translate(ARABIC_INDIC))
+
     def test_an_account_needs_a_bank_and_8_to_32_digits(self) -> None:
         assert BankAccount(" 招商银行 ", "1100 7919 0000").account_number == "110079190000"
         with pytest.raises(InvalidBankAccount) as no_bank:
@@ -155,3 +236,28 @@ class TestPhoneAndAccount:
         with pytest.raises(InvalidBankAccount) as short:
             BankAccount("招商银行", "1234567")
         assert short.value.field == "account_number"
+
+
+STORED_FORMS: list[Callable[[str], str]] = [
+    lambda value: CreditCode(value).value,
+    lambda value: IdNumber(value).value,
+    lambda value: IdNumber.parse(value, TODAY).value,
+    lambda value: BankCardNumber(value).value,
+    lambda value: BankAccount("招商银行", value).account_number,
+    lambda value: Phone(value).value,
+]
+DIGIT_LIKE = st.text(
+    st.sampled_from("0123456789X０１２３４５６７８９Ｘ٠١٢٣٤٥٦٧٨٩०१२३४५६७८९²①𝟙 -+"),
+    min_size=11,
+    max_size=19,
+)
+
+
+@pytest.mark.parametrize("stored_form", STORED_FORMS)
+@given(value=ANY_TEXT | DIGIT_LIKE)
+def test_party_01_03_no_string_makes_a_parser_raise_anything_but_its_typed_error(
+    stored_form: Callable[[str], str], value: str
+) -> None:
+    """What is accepted is kept in ASCII."""
+    with contextlib.suppress(InvalidInput):
+        assert stored_form(value).isascii()

@@ -155,6 +155,39 @@ async def test_a_worker_must_be_16_on_the_day_of_registration(database: FakeData
 
 
 @pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        ("99010519900307001", "province"),
+        ("11010519900230001", "not a real date"),
+        ("11010520261124001", "in the future"),
+    ],
+)
+async def test_party_03_an_impossible_id_number_is_refused_naming_the_field(
+    database: FakeDatabase, clock: FixedClock, body: str, why: str
+) -> None:
+    """Right check digits all; a future birth date is an invalid number, not an underage
+    worker."""
+    number = body + ric.calc_check_digit(body + "0")
+    with pytest.raises(DomainError, match=why) as caught:
+        await service.register_worker(
+            registration(id_number=number), database.unit_of_work(), clock
+        )
+    assert (caught.value.code, caught.value.field) == ("INVALID_ID_NUMBER", "id_number")
+    assert database.commits == 0
+
+
+async def test_party_03_a_full_width_id_number_is_registered_in_ascii(
+    database: FakeDatabase, clock: FixedClock
+) -> None:
+    ascii_number = registration().id_number
+    full_width = ascii_number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    worker = await service.register_worker(
+        registration(id_number=full_width), database.unit_of_work(), clock
+    )
+    assert worker.id_number.value == ascii_number
+
+
+@pytest.mark.parametrize(
     ("change", "code", "field"),
     [
         ({"id_number": "110105199003070018"}, "INVALID_ID_NUMBER", "id_number"),
