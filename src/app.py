@@ -18,26 +18,37 @@ from starlette.routing import Mount, Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from .adapters.crypto import FieldCipher
+from .adapters.postgres.audit import PostgresAuditLog, audit_commits
 from .adapters.postgres.cost_budgets import PostgresCostBudgets
+from .adapters.postgres.database import Database
 from .adapters.postgres.engine import create_engine
-from .adapters.postgres.idempotency import PostgresConfirmationUses, PostgresIdempotencyRecords
+from .adapters.postgres.idempotency import (
+    PostgresConfirmationUses,
+    PostgresIdempotencyRecords,
+    discard_previews,
+)
+from .adapters.postgres.identity import PostgresIdentityUnitOfWork
 from .adapters.postgres.migrate import current_revision, head_revision
+from .adapters.postgres.parties import PostgresPartiesUnitOfWork, PostgresPartiesViews
 from .adapters.postgres.partners import PostgresPartnerRegistry
 from .adapters.postgres.persisted import PostgresPersistedDocuments
-from .adapters.postgres.unit_of_work import PostgresUnitOfWork
 from .auth.challenges import Challenges
-from .auth.grants import RoleGrants
+from .auth.grants import ROLE_GRANTS, RoleGrants
 from .auth.lockout import LockoutPolicy
 from .auth.passwords import Passwords
+from .auth.ports import IdentityUnitOfWork
 from .auth.principal import Principal
-from .auth.service import Identity
-from .auth.step_up import SecondFactors
+from .auth.service import IDENTITY, Identity
+from .auth.step_up import SECOND_FACTORS, SecondFactors
 from .auth.tokens import AccessTokens, SigningKey
+from .controls.audit import AUDIT_LOG
 from .controls.budget import BudgetPolicy
 from .controls.confirmation import ConfirmationTokens
 from .controls.idempotency import Fingerprints, Idempotency
+from .domain.parties.ports import PARTIES, PARTIES_VIEWS
 from .domain.shared.clock import Clock, SystemClock
 from .domain.shared.errors import DomainError
+from .domain.shared.wiring import Wiring
 from .graphql.schema import build_schema, graphql_core_schema
 from .graphql.schema.context import Context
 from .graphql.transport.authentication import bearer_authenticator
@@ -60,7 +71,7 @@ def request_id(request: Request) -> str:
 
 def build_identity(
     settings: Settings,
-    unit_of_work: Callable[[], PostgresUnitOfWork],
+    unit_of_work: Callable[[], IdentityUnitOfWork],
     clock: Clock,
     challenges: Challenges | None = None,
 ) -> Identity:
@@ -88,11 +99,41 @@ def build_identity(
 
 
 def api_costs(
-    settings: Settings, schema: GraphQLSchema, engine: AsyncEngine, clock: Clock
+    settings: Settings, schema: GraphQLSchema, database: Database, clock: Clock
 ) -> QueryCosts:
     """Query costs charged to per-principal budgets in PostgreSQL (ADR 0014)."""
     policy = BudgetPolicy(maximum=settings.cost_budget, restore_rate=settings.cost_restore_rate)
-    return QueryCosts(schema, PostgresCostBudgets(engine, policy), clock, settings.max_query_cost)
+    return QueryCosts(schema, PostgresCostBudgets(database, policy), clock, settings.max_query_cost)
+
+
+def database_of(engine: AsyncEngine, settings: Settings) -> Database:
+    """The database with the cross-cutting concerns every unit of work gets: previews keep
+    nothing (ADR 0016), audited operations append their record as they commit (SEC-07)."""
+    cipher = FieldCipher(settings.pii_keys, settings.pii_hash_key)
+    return Database(engine, cipher, openers=(discard_previews, audit_commits))
+
+
+def wiring(
+    settings: Settings, database: Database, clock: Clock, challenges: Challenges | None = None
+) -> Wiring:
+    """What each port is plugged into."""
+
+    def identity_uow() -> PostgresIdentityUnitOfWork:
+        return PostgresIdentityUnitOfWork(database)
+
+    identity = build_identity(settings, identity_uow, clock, challenges)
+    return Wiring(
+        {
+            PARTIES: lambda: PostgresPartiesUnitOfWork(database),
+            PARTIES_VIEWS: PostgresPartiesViews(database),
+            IDENTITY: identity,
+            SECOND_FACTORS: SecondFactors(
+                identity_uow, identity.passwords, identity.tokens, clock, identity.account_lockout
+            ),
+            ROLE_GRANTS: RoleGrants(identity_uow, clock),
+            AUDIT_LOG: PostgresAuditLog(database),
+        }
+    )
 
 
 def create_app(
@@ -104,49 +145,29 @@ def create_app(
         raise ValueError("create_app needs settings.database_url")
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     the_clock = clock or SystemClock()
-    cipher = FieldCipher(settings.pii_keys, settings.pii_hash_key)
-
-    def unit_of_work() -> PostgresUnitOfWork:
-        return PostgresUnitOfWork(engine, cipher)
-
-    identity = build_identity(settings, unit_of_work, the_clock, challenges)
-    role_grants = RoleGrants(unit_of_work, the_clock)
-    second_factors = SecondFactors(
-        unit_of_work, identity.passwords, identity.tokens, the_clock, identity.account_lockout
-    )
+    database = database_of(engine, settings)
+    wired = wiring(settings, database, the_clock, challenges)
+    identity = wired[IDENTITY]
     signing_keys = tuple(SigningKey(kid, secret) for kid, secret in settings.token_keys)
 
-    def make_context(request: Request, principal: Principal, dry_run: bool) -> Context:
-        return Context(
-            request=request,
-            request_id=request_id(request),
-            principal=principal,
-            # A preview rolls back the operation's own units of work; the audit records
-            # written alone (scope None) are kept, so previews are recorded too.
-            units_of_work=lambda audit_scope: PostgresUnitOfWork(
-                engine, cipher, audit_scope, dry_run=dry_run and audit_scope is not None
-            ),
-            clock=the_clock,
-            identity=identity,
-            second_factors=second_factors,
-            role_grants=role_grants,
-        )
+    def make_context(request: Request, principal: Principal) -> Context:
+        return Context(request, request_id(request), principal, the_clock, wired)
 
     guard = MutationGuard(
         Idempotency(
-            PostgresIdempotencyRecords(engine),
+            PostgresIdempotencyRecords(database),
             ttl=timedelta(hours=settings.idempotency_ttl_hours),
             lease=timedelta(seconds=settings.idempotency_lease_seconds),
         ),
         ConfirmationTokens(signing_keys, timedelta(seconds=settings.confirmation_token_seconds)),
-        PostgresConfirmationUses(engine),
+        PostgresConfirmationUses(database),
         Fingerprints(signing_keys[0]),
         the_clock,
     )
 
-    partners = PostgresPartnerRegistry(engine)
+    partners = PostgresPartnerRegistry(database)
     documents = DocumentSource(
-        PostgresPersistedDocuments(engine),
+        PostgresPersistedDocuments(database),
         partners,
         max_document_bytes=settings.persisted_query_max_bytes,
     )
@@ -158,7 +179,7 @@ def create_app(
         request_id,
         authenticate,
         the_clock,
-        costs=api_costs(settings, graphql_core_schema(schema), engine, the_clock),
+        costs=api_costs(settings, graphql_core_schema(schema), database, the_clock),
         limits=DocumentLimits(
             max_depth=settings.max_query_depth,
             max_aliases=settings.max_aliases,
@@ -235,9 +256,9 @@ def create_app(
 
     return Starlette(
         routes=[
-            Route("/graphql", graphql.handle, methods=["GET", "POST"]),
-            Route("/logout", logout, methods=["POST"]),
-            Route("/oauth/token", oauth.token, methods=["POST"]),
+            Route("/graphql", database.scoped(graphql.handle), methods=["GET", "POST"]),
+            Route("/logout", database.scoped(logout), methods=["POST"]),
+            Route("/oauth/token", database.scoped(oauth.token), methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Mount(ASSETS_URL, assets_app()),

@@ -65,36 +65,37 @@ def _cipher(settings: Settings) -> "FieldCipher":
 
 
 async def _seed(settings: Settings, url: str) -> int:
+    from .adapters.postgres.identity import PostgresIdentityUnitOfWork
     from .adapters.postgres.partners import PostgresPartnerRegistry
-    from .adapters.postgres.unit_of_work import PostgresUnitOfWork
-    from .app import build_identity
+    from .app import database_of, wiring
+    from .auth.service import IDENTITY
     from .demo import seed_demo, seed_demo_accounts
+    from .domain.parties.ports import PARTIES
     from .domain.shared.clock import SystemClock
     from .partner_admin import seed_demo_partner
 
-    cipher = _cipher(settings)
     clock = SystemClock()
     async with _engine(url, 2) as engine:
-
-        def unit_of_work() -> PostgresUnitOfWork:
-            return PostgresUnitOfWork(engine, cipher)
-
-        parties = await seed_demo(unit_of_work, clock)
-        identity = build_identity(settings, unit_of_work, clock)
-        accounts = await seed_demo_accounts(identity, unit_of_work)
-        partner = await seed_demo_partner(PostgresPartnerRegistry(engine), unit_of_work)
-        return parties + accounts + partner
+        database = database_of(engine, settings)
+        wired = wiring(settings, database, clock)
+        parties = wired[PARTIES]
+        added = await seed_demo(parties, clock)
+        added += await seed_demo_accounts(
+            wired[IDENTITY], parties, lambda: PostgresIdentityUnitOfWork(database)
+        )
+        return added + await seed_demo_partner(PostgresPartnerRegistry(database), parties)
 
 
 async def _partners(args: argparse.Namespace, settings: Settings, url: str) -> int:
+    from .adapters.postgres.parties import PostgresPartiesUnitOfWork
     from .adapters.postgres.partners import PostgresPartnerRegistry
-    from .adapters.postgres.unit_of_work import PostgresUnitOfWork
+    from .app import database_of
     from .partner_admin import run_command
 
-    cipher = _cipher(settings)
     async with _engine(url, 2) as engine:
-        registry = PostgresPartnerRegistry(engine)
-        return await run_command(args, registry, lambda: PostgresUnitOfWork(engine, cipher))
+        database = database_of(engine, settings)
+        registry = PostgresPartnerRegistry(database)
+        return await run_command(args, registry, lambda: PostgresPartiesUnitOfWork(database))
 
 
 async def _rotate_pii_keys(url: str, settings: Settings, batch_size: int) -> int:

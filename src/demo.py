@@ -6,7 +6,6 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
 from uuid import UUID
 
 from stdnum import luhn
@@ -15,13 +14,17 @@ from stdnum.cn import ric, uscc
 from .auth.ports import IdentityUnitOfWork
 from .auth.roles import ENTERPRISE_STAFF, INSTITUTION_STAFF, Role
 from .auth.service import Identity
-from .domain.parties import service
+from .domain.parties import commands, service
 from .domain.parties.model import InstitutionKind
-from .domain.parties.ports import EnterpriseFilter, InstitutionFilter, WorkerFilter
+from .domain.parties.ports import (
+    EnterpriseFilter,
+    InstitutionFilter,
+    PartiesUnitOfWork,
+    WorkerFilter,
+)
 from .domain.shared.clock import Clock
 from .domain.shared.errors import AlreadyExists
 from .domain.shared.pagination import PageRequest
-from .domain.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -120,31 +123,33 @@ async def _ignore_existing(create: Callable[[], Awaitable[object]]) -> int:
     return 1
 
 
-async def seed_demo(unit_of_work: Callable[[], UnitOfWork], clock: Clock) -> int:
+async def seed_demo(unit_of_work: Callable[[], PartiesUnitOfWork], clock: Clock) -> int:
     """Seed the demo parties; returns how many were added."""
     rng = random.Random(20261123)  # noqa: S311 - demo data, not security
     regions = list(REGIONS)
     added = 0
     for serial, demo in enumerate(ENTERPRISES, start=1):
         region = demo.region
-        command = service.OnboardEnterprise(
+        command = commands.OnboardEnterprise(
             credit_code=credit_code(region, serial),
-            profile=service.EnterpriseProfileInput(
+            profile=commands.EnterpriseProfileDetails(
                 name=demo.name,
                 legal_representative=demo.legal_representative,
                 address=f"{REGIONS[region]}{STREETS[serial % len(STREETS)]}{serial * 17}号",
                 business_scope=demo.scope,
                 phone=f"139{serial:08d}",
             ),
-            bank_name=demo.bank,
-            account_number=f"{11000000 + serial * 7919:08d}{serial:010d}",
+            paying_account=commands.BankAccountDetails(
+                bank_name=demo.bank,
+                account_number=f"{11000000 + serial * 7919:08d}{serial:010d}",
+            ),
         )
         added += await _ignore_existing(
             lambda c=command: service.onboard_enterprise(c, unit_of_work(), clock)  # type: ignore[misc]
         )
     for serial, (kind, name) in enumerate(INSTITUTIONS, start=101):
         region = regions[serial % len(regions)]
-        institution = service.RegisterInstitution(
+        institution = commands.RegisterInstitution(
             kind=kind,
             name=name,
             credit_code=credit_code(region, serial),
@@ -157,7 +162,7 @@ async def seed_demo(unit_of_work: Callable[[], UnitOfWork], clock: Clock) -> int
     for serial in range(1, WORKER_COUNT + 1):
         region = rng.choice(regions)
         born = f"{rng.randint(1990, 2005)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
-        worker = service.RegisterWorker(
+        worker = commands.RegisterWorker(
             name=rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES),
             id_number=id_number(region, born, serial),
             phone=f"1{rng.choice('35789')}{rng.randint(0, 999_999_999):09d}",
@@ -177,11 +182,7 @@ DEMO_TOTP_SECRET = "FLEXFINDEMOTOTPSECRETFORALLROLES"  # noqa: S105 - documented
 """The TOTP secret of every demo account: add it to an authenticator app to step up."""
 
 
-class DemoUnitOfWork(UnitOfWork, IdentityUnitOfWork, Protocol):
-    pass
-
-
-async def _demo_links(uow: DemoUnitOfWork) -> dict[str, dict[str, UUID]]:
+async def _demo_links(uow: PartiesUnitOfWork) -> dict[str, dict[str, UUID]]:
     """The demo enterprise, institutions and worker that staff accounts belong to."""
     enterprise = (await uow.enterprises.page(EnterpriseFilter(), PageRequest(first=1))).items
     worker = (await uow.workers.page(WorkerFilter(), PageRequest(first=1))).items
@@ -208,10 +209,14 @@ def _link_of(role: Role) -> str | None:
     return None
 
 
-async def seed_demo_accounts(identity: Identity, unit_of_work: Callable[[], DemoUnitOfWork]) -> int:
+async def seed_demo_accounts(
+    identity: Identity,
+    parties: Callable[[], PartiesUnitOfWork],
+    unit_of_work: Callable[[], IdentityUnitOfWork],
+) -> int:
     """One account per role, login = the role's name (plus ``secadmin2``, so that role grants
     can be approved by a second security administrator)."""
-    async with unit_of_work() as uow:
+    async with parties() as uow:
         links = await _demo_links(uow)
     added = 0
     people = [(role.value, role) for role in Role if role is not Role.PARTNER]

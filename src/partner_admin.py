@@ -20,10 +20,9 @@ from .auth.partners import (
     hash_secret,
 )
 from .domain.parties.model import InstitutionId, InstitutionKind
-from .domain.parties.ports import InstitutionFilter
+from .domain.parties.ports import InstitutionFilter, PartiesUnitOfWork
 from .domain.shared.errors import AlreadyExists, DomainError, InvalidInput, NotFound
 from .domain.shared.pagination import PageRequest
-from .domain.unit_of_work import UnitOfWork
 from .graphql.schema import build_schema, graphql_core_schema
 from .graphql.schema.relay import parse_global_id
 
@@ -62,7 +61,7 @@ class NewPartnerClient:
 
 
 async def add_partner_client(
-    registry: PartnerRegistry, unit_of_work: Callable[[], UnitOfWork], new: NewPartnerClient
+    registry: PartnerRegistry, unit_of_work: Callable[[], PartiesUnitOfWork], new: NewPartnerClient
 ) -> str:
     """Register the client and grant it its documents; returns the client secret."""
     if not _CLIENT_ID.fullmatch(new.client_id):
@@ -107,7 +106,7 @@ DEMO_DOCUMENT = TrustedDocument(
 
 
 async def seed_demo_partner(
-    registry: PartnerRegistry, unit_of_work: Callable[[], UnitOfWork]
+    registry: PartnerRegistry, unit_of_work: Callable[[], PartiesUnitOfWork]
 ) -> int:
     """The demo partner bank (calling from this machine) and its one trusted document;
     idempotent. Returns how many records were added."""
@@ -158,7 +157,9 @@ def add_commands(commands: "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 async def run_command(
-    args: argparse.Namespace, registry: PartnerRegistry, unit_of_work: Callable[[], UnitOfWork]
+    args: argparse.Namespace,
+    registry: PartnerRegistry,
+    unit_of_work: Callable[[], PartiesUnitOfWork],
 ) -> int:
     """Runs a ``trusted-document`` or ``partner-client`` command; 1 when it was refused."""
     try:

@@ -21,11 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from starlette.applications import Starlette
 
 from src.adapters.crypto import FieldCipher
+from src.adapters.postgres.audit import PostgresAuditTrail
+from src.adapters.postgres.database import Database
 from src.adapters.postgres.engine import async_url, create_engine
+from src.adapters.postgres.identity import PostgresIdentityUnitOfWork
 from src.adapters.postgres.migrate import upgrade_to_head
+from src.adapters.postgres.parties import PostgresPartiesUnitOfWork
 from src.adapters.postgres.tables import metadata
-from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
-from src.app import create_app
+from src.adapters.postgres.unit_of_work import repository
+from src.app import create_app, database_of
 from src.auth.accounts import Account
 from src.auth.challenges import Challenges
 from src.auth.roles import Role
@@ -148,16 +152,34 @@ async def serving(app: Starlette, *client_ips: str) -> AsyncIterator[list[httpx.
         ]
 
 
+class AnyUnitOfWork(PostgresPartiesUnitOfWork, PostgresIdentityUnitOfWork):
+    """For tests: one unit of work with every module's repositories and the audit trail,
+    opened like the app's (previews keep nothing, audited operations append their record)."""
+
+    audit = repository(lambda uow: PostgresAuditTrail(uow.connection))
+
+
+def unit_of_work_on(engine: AsyncEngine, cipher: FieldCipher) -> AnyUnitOfWork:
+    """A unit of work on ``engine`` sealing personal data with ``cipher``."""
+    return AnyUnitOfWork(Database(engine, cipher, database_of(engine, Settings()).openers))
+
+
 @pytest.fixture
-def unit_of_work(db: AsyncEngine, cipher: FieldCipher) -> Callable[[], PostgresUnitOfWork]:
-    return lambda: PostgresUnitOfWork(db, cipher)
+def database(db: AsyncEngine) -> Database:
+    """The database as the app's adapters see it (the default settings' cipher)."""
+    return database_of(db, Settings())
+
+
+@pytest.fixture
+def unit_of_work(database: Database) -> Callable[[], AnyUnitOfWork]:
+    return lambda: AnyUnitOfWork(database)
 
 
 SignIn = Callable[..., Awaitable[dict[str, str]]]
 
 
 @pytest.fixture
-def sign_in(unit_of_work: Callable[[], PostgresUnitOfWork], clock: FixedClock) -> SignIn:
+def sign_in(unit_of_work: Callable[[], AnyUnitOfWork], clock: FixedClock) -> SignIn:
     """Headers of a signed-in account with ``roles`` (a real account and session row, a
     token signed with the app's key), optionally with a fresh second factor (SEC-04)."""
     tokens = AccessTokens(

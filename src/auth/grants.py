@@ -12,6 +12,7 @@ from ..domain.shared.clock import Clock
 from ..domain.shared.errors import DomainError, InvalidStateTransition, NotFound
 from ..domain.shared.ids import new_id
 from ..domain.shared.pagination import Page, PageRequest
+from ..domain.shared.wiring import Port
 from .accounts import normalised_login
 from .ports import IdentityUnitOfWork
 from .principal import Principal
@@ -106,3 +107,6 @@ class RoleGrants:
     async def pending(self, request: PageRequest) -> Page[RoleGrant]:
         async with self.unit_of_work() as uow:
             return await uow.role_grants.pending(request)
+
+
+ROLE_GRANTS: Port[RoleGrants] = Port("role grants")

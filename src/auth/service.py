@@ -8,6 +8,7 @@ from uuid import UUID
 from ..domain.shared.clock import Clock
 from ..domain.shared.errors import DomainError, NotFound
 from ..domain.shared.pagination import Page, PageRequest
+from ..domain.shared.wiring import Port
 from .accounts import Account, AccountExists, AccountStatus, InvalidCredentials, normalised_login
 from .challenges import ChallengeRequired, Challenges, IssuedChallenge
 from .lockout import LockoutPolicy
@@ -306,3 +307,6 @@ def _account_of(principal: Principal) -> UUID:
     if principal.account_id is None:
         raise Unauthenticated()
     return principal.account_id
+
+
+IDENTITY: Port[Identity] = Port("identity")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ..domain.shared.clock import Clock
 from ..domain.shared.errors import DomainError
+from ..domain.shared.wiring import Port
 from .accounts import Account
 from .factors import (
     InvalidSecondFactor,
@@ -189,3 +190,6 @@ class SecondFactors:
             await uow.one_time_codes.save(one_time)
             return redeemed
         return self.passwords.verify(account.transaction_password_hash, code).ok
+
+
+SECOND_FACTORS: Port[SecondFactors] = Port("second factors")

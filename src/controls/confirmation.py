@@ -7,10 +7,13 @@ fingerprint, the token id and the expiry, keyed by a key derived from the access
 (``FLEXFIN_TOKEN_KEYS``) under a label of its own, so it rotates with them."""
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -21,6 +24,23 @@ from ..domain.shared.errors import DomainError
 from ..domain.shared.text import utf8
 
 LABEL = b"flexfin/confirmation-token/v1"
+
+_PREVIEW: ContextVar[bool] = ContextVar("preview", default=False)
+
+
+def previewing() -> bool:
+    """Is the running operation a preview (a dry run)? Its units of work then keep nothing."""
+    return _PREVIEW.get()
+
+
+@contextlib.contextmanager
+def preview(dry_run: bool) -> Iterator[None]:
+    """Run an operation as a preview when ``dry_run``."""
+    token = _PREVIEW.set(dry_run)
+    try:
+        yield
+    finally:
+        _PREVIEW.reset(token)
 
 
 class ConfirmationRequired(DomainError):

@@ -27,25 +27,25 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 
 from src.adapters.crypto import FieldCipher
-from src.adapters.postgres.audit import verify_audit_trail
-from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
+from src.adapters.postgres.audit import PostgresAuditLog, verify_audit_trail
+from src.adapters.postgres.database import Database
 from src.auth.principal import Principal
 from src.auth.roles import Role
 from src.auth.tokens import AccessTokens, SigningKey
-from src.controls.audit import ChainedRecord, Outcome
-from src.controls.auditing import AuditFilter
+from src.controls.audit import AUDIT_LOG, AuditFilter, ChainedRecord, Outcome
 from src.domain.shared.ids import new_id
 from src.domain.shared.pagination import PageRequest
+from src.domain.shared.wiring import Wiring
 from src.graphql.schema import build_schema, graphql_core_schema
-from src.graphql.schema.auditing import AuditedResolver, audit_refusal
+from src.graphql.schema.audit import AuditedResolver, audit_refusal
 from src.graphql.schema.context import Context
 from src.graphql.schema.relay import parse_global_id
 from src.settings import DEVELOPMENT_KEY, Settings
-from tests.conftest import FixedClock
+from tests.conftest import AnyUnitOfWork, FixedClock, unit_of_work_on
 from tests.integration.sensitive import confirmed
 from tests.integration.test_api_parties import ONBOARD, REGISTER, enterprise_input, worker_input
 
-UnitOfWorkFactory = Callable[[], PostgresUnitOfWork]
+UnitOfWorkFactory = Callable[[], AnyUnitOfWork]
 SCHEMA = graphql_core_schema(build_schema())
 TOKENS = AccessTokens((SigningKey(*DEVELOPMENT_KEY),), timedelta(minutes=15))
 SCALAR_SAMPLES: dict[str, Any] = {
@@ -90,7 +90,7 @@ async def call(
 
 
 async def trail(db: AsyncEngine) -> list[ChainedRecord]:
-    async with PostgresUnitOfWork(db, CIPHER) as uow:
+    async with unit_of_work_on(db, CIPHER) as uow:
         return (await uow.audit.page(AuditFilter(), PageRequest(first=100))).items
 
 
@@ -310,15 +310,9 @@ def a_context(db: AsyncEngine, clock: FixedClock, principal: Principal) -> Conte
             "client": ("10.9.8.7", 5000),
         }
     )
+    database = Database(db, CIPHER)
     return Context(
-        request,
-        "req-7",
-        principal,
-        lambda s: PostgresUnitOfWork(db, CIPHER, s),
-        clock,
-        identity=None,  # type: ignore[arg-type] - a refusal needs no identity use cases
-        second_factors=None,  # type: ignore[arg-type]
-        role_grants=None,  # type: ignore[arg-type]
+        request, "req-7", principal, clock, Wiring({AUDIT_LOG: PostgresAuditLog(database)})
     )
 
 

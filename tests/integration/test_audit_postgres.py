@@ -15,18 +15,25 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.adapters.crypto import FieldCipher
 from src.adapters.postgres.audit import verify_audit_trail
-from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from src.auth.principal import Principal
 from src.auth.roles import Role
-from src.controls.audit import Anchor, AuditRecord, ChainedRecord, Outcome
-from src.controls.auditing import AuditFilter, AuditScope, Origin
+from src.controls.audit import (
+    Anchor,
+    AuditFilter,
+    AuditRecord,
+    AuditScope,
+    ChainedRecord,
+    Origin,
+    Outcome,
+    auditing,
+)
 from src.domain.parties import service
 from src.domain.shared.ids import new_id
 from src.domain.shared.pagination import PageRequest
-from tests.conftest import ROOT, FixedClock
+from tests.conftest import ROOT, AnyUnitOfWork, FixedClock
 from tests.unit.domain.test_parties_service import registration
 
-UnitOfWorkFactory = Callable[[], PostgresUnitOfWork]
+UnitOfWorkFactory = Callable[[], AnyUnitOfWork]
 BEIJING = timezone(timedelta(hours=8))
 
 
@@ -95,9 +102,8 @@ async def test_sec_07_a_unit_of_work_made_for_an_audit_scope_records_its_commit(
 ) -> None:
     principal = Principal(account_id=new_id(), roles=frozenset({Role.OPERATOR}))
     scope = AuditScope("registerWorker", principal, Origin("10.1.2.3", "ua", "req-9"), clock)
-    worker = await service.register_worker(
-        registration(), PostgresUnitOfWork(db, cipher, scope), clock
-    )
+    with auditing(scope):
+        worker = await service.register_worker(registration(), unit_of_work(), clock)
     (entry,) = await read_all(unit_of_work)
     record = entry.record
     assert (record.operation, record.outcome) == ("registerWorker", Outcome.OK)

@@ -16,8 +16,8 @@ from src.adapters.postgres.idempotency import (
     purge_expired,
 )
 from src.adapters.postgres.tables import workers
-from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from src.cli import main
+from src.controls.confirmation import preview
 from src.controls.idempotency import (
     Claim,
     Idempotency,
@@ -26,7 +26,7 @@ from src.controls.idempotency import (
     StoredResponse,
 )
 from src.domain.parties import service
-from tests.conftest import FixedClock
+from tests.conftest import FixedClock, unit_of_work_on
 from tests.integration.test_parties_postgres import count_rows
 from tests.unit.domain.test_parties_service import registration
 
@@ -146,8 +146,9 @@ def test_ord_03_the_purge_command_runs_on_the_database(
 async def test_sec_04_a_dry_run_unit_of_work_keeps_nothing(
     db: AsyncEngine, clock: FixedClock, cipher: FieldCipher
 ) -> None:
-    registered = await service.register_worker(
-        registration(), PostgresUnitOfWork(db, cipher, dry_run=True), clock
-    )
+    with preview(dry_run=True):
+        registered = await service.register_worker(
+            registration(), unit_of_work_on(db, cipher), clock
+        )
     assert registered.name == "王芳"
     assert await count_rows(db, workers) == 0

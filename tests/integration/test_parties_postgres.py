@@ -9,16 +9,15 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.adapters.postgres.tables import enterprises, workers
-from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
-from src.domain.parties import service
+from src.domain.parties import commands, service
 from src.domain.parties.model import EnterpriseStatus
 from src.domain.parties.ports import EnterpriseFilter, WorkerFilter
 from src.domain.shared.errors import DomainError
 from src.domain.shared.pagination import PageRequest
-from tests.conftest import FixedClock
+from tests.conftest import AnyUnitOfWork, FixedClock
 from tests.unit.domain.test_parties_service import onboarding, registration
 
-UnitOfWorkFactory = Callable[[], PostgresUnitOfWork]
+UnitOfWorkFactory = Callable[[], AnyUnitOfWork]
 
 
 async def count_rows(db: AsyncEngine, table: Table) -> int:
@@ -30,7 +29,9 @@ async def test_an_enterprise_round_trips_through_postgres(
     unit_of_work: UnitOfWorkFactory, clock: FixedClock
 ) -> None:
     made = await service.onboard_enterprise(onboarding(), unit_of_work(), clock)
-    await service.close_enterprise(made.id, "业务终止", unit_of_work(), clock)
+    await service.close_enterprise(
+        made.id, commands.CloseEnterprise("业务终止"), unit_of_work(), clock
+    )
     async with unit_of_work() as uow:
         loaded = await uow.enterprises.get(made.id)
     assert loaded is not None
@@ -86,7 +87,9 @@ async def test_a_failed_use_case_leaves_nothing_behind(
     with pytest.raises(DomainError):
         await service.change_enterprise_profile(
             made.id,
-            service.EnterpriseProfileInput("新名字", "赵建国", "地址", "范围", "bad phone"),
+            commands.ChangeEnterpriseProfile(
+                commands.EnterpriseProfileDetails("新名字", "赵建国", "地址", "范围", "bad phone")
+            ),
             unit_of_work(),
         )
     async with unit_of_work() as uow:
@@ -130,7 +133,9 @@ async def test_enterprise_filters_by_status(
     closed = await service.onboard_enterprise(
         onboarding(credit_code="91310000132149237G"), unit_of_work(), clock
     )
-    await service.close_enterprise(closed.id, "注销", unit_of_work(), clock)
+    await service.close_enterprise(
+        closed.id, commands.CloseEnterprise("注销"), unit_of_work(), clock
+    )
     async with unit_of_work() as uow:
         active = await uow.enterprises.page(
             EnterpriseFilter(status=EnterpriseStatus.ACTIVE), PageRequest()

@@ -23,11 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.adapters.postgres.partners import PostgresPartnerRegistry
 from src.adapters.postgres.tables import partner_clients
-from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from src.auth.partners import DocumentReference, TrustedDocument, secret_matches, sha256_hex
 from src.demo import ENTERPRISES as DEMO_ENTERPRISES
 from src.demo import credit_code, seed_demo
-from src.domain.parties import service
+from src.domain.parties import commands, service
 from src.domain.parties.model import InstitutionKind
 from src.domain.shared.errors import AlreadyExists, InvalidInput, NotFound
 from src.graphql.schema.relay import global_id
@@ -41,7 +40,7 @@ from src.partner_admin import (
     seed_demo_partner,
 )
 from src.settings import Settings
-from tests.conftest import FixedClock
+from tests.conftest import AnyUnitOfWork, FixedClock
 from tests.in_process import in_process_client
 
 TOKEN_URL = "https://testserver/oauth/token"
@@ -55,9 +54,9 @@ NODE = TrustedDocument("node.v1", "query Node($id: ID!) { node(id: $id) { id } }
 Client = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
-async def _bank(unit_of_work: Callable[[], PostgresUnitOfWork], credit_code: str) -> UUID:
+async def _bank(unit_of_work: Callable[[], AnyUnitOfWork], credit_code: str) -> UUID:
     institution = await service.register_institution(
-        service.RegisterInstitution(
+        commands.RegisterInstitution(
             kind=InstitutionKind.BANK,
             name=f"银行 {credit_code[-4:]}",
             credit_code=credit_code,
@@ -71,9 +70,7 @@ async def _bank(unit_of_work: Callable[[], PostgresUnitOfWork], credit_code: str
 
 
 @pytest.fixture
-async def partners(
-    db: AsyncEngine, unit_of_work: Callable[[], PostgresUnitOfWork]
-) -> dict[str, str]:
+async def partners(db: AsyncEngine, unit_of_work: Callable[[], AnyUnitOfWork]) -> dict[str, str]:
     """Two partner banks: ``bank-a`` may run NODES from 203.0.113.0/24, ``bank-b`` may run
     NODE from anywhere in IPv4. Returns their secrets."""
     registry = PostgresPartnerRegistry(db)
@@ -324,7 +321,7 @@ async def test_sec_10_a_suspended_clients_tokens_stop_working(
 
 
 async def test_sec_10_only_valid_documents_and_bank_clients_are_registered(
-    partners: dict[str, str], db: AsyncEngine, unit_of_work: Callable[[], PostgresUnitOfWork]
+    partners: dict[str, str], db: AsyncEngine, unit_of_work: Callable[[], AnyUnitOfWork]
 ) -> None:
     registry = PostgresPartnerRegistry(db)
     with pytest.raises(InvalidInput, match="does not validate"):
@@ -334,7 +331,7 @@ async def test_sec_10_only_valid_documents_and_bank_clients_are_registered(
     with pytest.raises(AlreadyExists):
         await add_trusted_document(registry, NODES)
     insurer = await service.register_institution(
-        service.RegisterInstitution(
+        commands.RegisterInstitution(
             kind=InstitutionKind.INSURER,
             name="保险公司",
             credit_code=credit_code("440305", 903),
@@ -362,7 +359,7 @@ async def test_sec_10_only_valid_documents_and_bank_clients_are_registered(
 
 async def test_sec_10_operators_register_documents_and_clients_from_the_command_line(
     db: AsyncEngine,
-    unit_of_work: Callable[[], PostgresUnitOfWork],
+    unit_of_work: Callable[[], AnyUnitOfWork],
     database_url: str,
     tmp_path: Path,
 ) -> None:
@@ -402,7 +399,7 @@ async def test_sec_10_operators_register_documents_and_clients_from_the_command_
 
 
 async def test_sec_10_the_demo_partner_bank_works_with_its_documented_secret(
-    unit_of_work: Callable[[], PostgresUnitOfWork], db: AsyncEngine, client: Client
+    unit_of_work: Callable[[], AnyUnitOfWork], db: AsyncEngine, client: Client
 ) -> None:
     clock = FixedClock()
     await seed_demo(unit_of_work, clock)

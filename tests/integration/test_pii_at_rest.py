@@ -15,12 +15,11 @@ from src.adapters.crypto import FieldCipher, UnreadableField
 from src.adapters.postgres.rotation import rotate_pii_keys
 from src.adapters.postgres.sealed import sealed_columns
 from src.adapters.postgres.tables import metadata
-from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
-from src.domain.parties import service
+from src.domain.parties import commands, service
 from src.domain.parties.model import InstitutionKind, Worker
 from src.domain.parties.ports import WorkerFilter
 from src.domain.shared.pagination import PageRequest
-from tests.conftest import FixedClock
+from tests.conftest import AnyUnitOfWork, FixedClock, unit_of_work_on
 from tests.integration.sensitive import confirmed
 from tests.integration.test_api_parties import (
     ONBOARD,
@@ -66,7 +65,7 @@ def leaks(values: list[Any], as_json: str, secret: str) -> bool:
 
 
 async def test_sec_06_no_table_holds_personal_data_in_plaintext(
-    api: httpx.AsyncClient, db: AsyncEngine, unit_of_work: Callable[[], PostgresUnitOfWork]
+    api: httpx.AsyncClient, db: AsyncEngine, unit_of_work: Callable[[], AnyUnitOfWork]
 ) -> None:
     """Registered and changed through the API, then read straight from the tables with SQL."""
     worker = worker_input()
@@ -80,7 +79,7 @@ async def test_sec_06_no_table_holds_personal_data_in_plaintext(
     )
     assert "errors" not in changed
     assert "errors" not in await gql(api, ONBOARD, input=enterprise)
-    institution = service.RegisterInstitution(
+    institution = commands.RegisterInstitution(
         InstitutionKind.BANK, "招商银行上海徐汇支行", "91310000132149237G", "上海市", "13700000007"
     )
     await service.register_institution(institution, unit_of_work(), FixedClock())
@@ -101,7 +100,7 @@ async def test_sec_06_no_table_holds_personal_data_in_plaintext(
 
 
 async def test_sec_06_the_blind_index_finds_exactly_one_worker(
-    unit_of_work: Callable[[], PostgresUnitOfWork], clock: FixedClock
+    unit_of_work: Callable[[], AnyUnitOfWork], clock: FixedClock
 ) -> None:
     made = [
         await service.register_worker(registration(born=f"1990030{day}"), unit_of_work(), clock)
@@ -115,7 +114,7 @@ async def test_sec_06_the_blind_index_finds_exactly_one_worker(
 
 
 async def test_sec_06_loaded_workers_equal_the_registered_ones(
-    unit_of_work: Callable[[], PostgresUnitOfWork], clock: FixedClock
+    unit_of_work: Callable[[], AnyUnitOfWork], clock: FixedClock
 ) -> None:
     made = await service.register_worker(registration(), unit_of_work(), clock)
     async with unit_of_work() as uow:
@@ -123,7 +122,7 @@ async def test_sec_06_loaded_workers_equal_the_registered_ones(
 
 
 async def registered_pair(
-    unit_of_work: Callable[[], PostgresUnitOfWork], clock: FixedClock
+    unit_of_work: Callable[[], AnyUnitOfWork], clock: FixedClock
 ) -> tuple[Worker, Worker]:
     first = await service.register_worker(registration(born="19900301"), unit_of_work(), clock)
     second = await service.register_worker(
@@ -142,7 +141,7 @@ async def registered_pair(
     ids=["a byte altered", "moved from another column", "moved from another row"],
 )
 async def test_sec_06_a_tampered_value_fails_closed_with_an_internal_error(
-    unit_of_work: Callable[[], PostgresUnitOfWork],
+    unit_of_work: Callable[[], AnyUnitOfWork],
     db: AsyncEngine,
     api: httpx.AsyncClient,
     clock: FixedClock,
@@ -180,13 +179,13 @@ async def test_sec_06_rotation_re_encrypts_only_what_is_under_old_keys_and_only_
     rotated = FieldCipher([KEY_B, KEY_A], HASH_KEY)
     made = [
         await service.register_worker(
-            registration(born=f"1990030{day}"), PostgresUnitOfWork(db, under_a), clock
+            registration(born=f"1990030{day}"), unit_of_work_on(db, under_a), clock
         )
         for day in range(1, 6)
     ]
-    await service.onboard_enterprise(onboarding(), PostgresUnitOfWork(db, under_a), clock)
+    await service.onboard_enterprise(onboarding(), unit_of_work_on(db, under_a), clock)
     already_b = await service.register_worker(
-        registration(born="19900309"), PostgresUnitOfWork(db, rotated), clock
+        registration(born="19900309"), unit_of_work_on(db, rotated), clock
     )
     assert await sealed_key_ids(db, rotated) == {"A", "B"}
 
@@ -194,7 +193,7 @@ async def test_sec_06_rotation_re_encrypts_only_what_is_under_old_keys_and_only_
 
     assert counts == {"accounts": 0, "enterprises": 1, "workers": 5, "institutions": 0}
     assert await sealed_key_ids(db, rotated) == {"B"}
-    only_b = PostgresUnitOfWork(db, FieldCipher([KEY_B], HASH_KEY))
+    only_b = unit_of_work_on(db, FieldCipher([KEY_B], HASH_KEY))
     async with only_b as uow:
         assert await uow.workers.get_many([w.id for w in [*made, already_b]]) == [*made, already_b]
         assert await uow.workers.exists_with_id_number(made[0].id_number)
@@ -207,7 +206,7 @@ async def test_sec_06_concurrent_rotations_re_encrypt_each_row_once(
     under_a = FieldCipher([KEY_A], HASH_KEY)
     for day in range(1, 8):
         await service.register_worker(
-            registration(born=f"1990030{day}"), PostgresUnitOfWork(db, under_a), clock
+            registration(born=f"1990030{day}"), unit_of_work_on(db, under_a), clock
         )
     rotated = FieldCipher([KEY_B, KEY_A], HASH_KEY)
     runs = await asyncio.gather(*(rotate_pii_keys(db, rotated, batch_size=2) for _ in range(3)))

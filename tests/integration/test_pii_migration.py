@@ -15,11 +15,10 @@ from stdnum.cn import ric
 from src.adapters.crypto import FieldCipher
 from src.adapters.postgres.engine import async_url
 from src.adapters.postgres.migrate import alembic_config
-from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from src.domain.parties.identifiers import IdNumber
 from src.domain.parties.ports import EnterpriseFilter, InstitutionFilter, WorkerFilter
 from src.domain.shared.pagination import PageRequest
-from tests.conftest import fresh_database
+from tests.conftest import fresh_database, unit_of_work_on
 
 FILLERS = 1200
 """More rows than the migration's batch of 1000."""
@@ -80,7 +79,7 @@ async def read_back(url: str, cipher: FieldCipher) -> tuple[UUID, str, list[str]
     """Through the repositories: found by the blind index, opened by the cipher."""
     engine = create_async_engine(async_url(url))
     try:
-        async with PostgresUnitOfWork(engine, cipher) as uow:
+        async with unit_of_work_on(engine, cipher) as uow:
             by_id_number = WorkerFilter(id_number=IdNumber(str(VALUES["id_number"])))
             [worker] = (await uow.workers.page(by_id_number, PageRequest())).items
             enterprises = (await uow.enterprises.page(EnterpriseFilter(), PageRequest())).items

@@ -1,5 +1,7 @@
 """The audit trail in PostgreSQL (SEC-07, SEC-08): appended in the caller's transaction,
-chained one record at a time, read by the auditor, verified by ``flexfin audit-verify``."""
+chained one record at a time, read by the auditor, verified by ``flexfin audit-verify``; and
+``audit_commits``, the opener that makes an audited operation's units of work append its
+record as they commit."""
 
 from collections.abc import Sequence
 from typing import Any
@@ -9,17 +11,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ...controls.audit import (
     Anchor,
+    AuditFilter,
     AuditRecord,
     ChainCheck,
     ChainedRecord,
     Outcome,
     Verification,
+    current_scope,
     link,
     verify,
 )
-from ...controls.auditing import AuditFilter
 from ...domain.shared.pagination import Page, PageRequest
+from .database import Database
 from .tables import audit_records
+from .unit_of_work import PostgresUnitOfWork
 
 APPEND_LOCK = 0x464C5846_41554454  # "FLXFAUDT": the transaction-level advisory lock key
 """Held from an append until its transaction ends, so appends never fork the chain."""
@@ -111,6 +116,41 @@ class PostgresAuditTrail:
             items=[_entry(row) for row in rows[: request.first]],
             has_next_page=len(rows) > request.first,
         )
+
+
+class PostgresAuditLog:
+    """The ``AuditLog`` port: records appended in a transaction of their own (never part of a
+    preview), and the auditor's reading."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def append(self, record: AuditRecord) -> None:
+        async with self._database.begin() as connection:
+            await PostgresAuditTrail(connection).append(record)
+
+    async def page(self, where: AuditFilter, request: PageRequest) -> Page[ChainedRecord]:
+        async with self._database.connect() as connection:
+            return await PostgresAuditTrail(connection).page(where, request)
+
+
+def audit_commits(uow: PostgresUnitOfWork) -> None:
+    """Opener (SEC-07): a unit of work opened while an audited operation runs reports the ids
+    it touched to the operation's scope and, when it commits, appends the operation's record
+    last in its transaction, so the change and its record are kept together or not at all. A
+    preview's unit of work keeps nothing: its record is written alone, saying PREVIEW."""
+    scope = current_scope()
+    if scope is None:
+        return
+
+    async def append() -> None:
+        if not uow.keep:
+            scope.previewed = True
+        elif record := scope.committed(uow.seen):
+            await PostgresAuditTrail(uow.connection).append(record)
+
+    uow.before_commit.append(append)
+    uow.on_close.append(lambda: scope.saw(uow.seen))
 
 
 async def verify_audit_trail(engine: AsyncEngine, anchor: Anchor | None = None) -> Verification:

@@ -11,17 +11,17 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, DateTime, Double, extract, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ...controls.budget import BudgetPolicy, Charge
+from .database import Database
 from .tables import cost_budgets
 
 c = cost_budgets.c
 
 
 class PostgresCostBudgets:
-    def __init__(self, engine: AsyncEngine, policy: BudgetPolicy) -> None:
-        self._engine = engine
+    def __init__(self, database: Database, policy: BudgetPolicy) -> None:
+        self._database = database
         self.policy = policy
 
     def _refilled(self, now: ColumnElement[datetime]) -> ColumnElement[Any]:
@@ -48,7 +48,7 @@ class PostgresCostBudgets:
             )
             .returning(c.available)
         )
-        async with self._engine.begin() as connection:
+        async with self._database.begin() as connection:
             left = await connection.scalar(take)
             if left is not None:
                 return Charge(granted=True, available=left)

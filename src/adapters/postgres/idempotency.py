@@ -9,15 +9,18 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ...controls.confirmation import previewing
 from ...controls.idempotency import IdempotencyRecord, StoredResponse
+from .database import Database
 from .tables import confirmation_uses, idempotency_records
+from .unit_of_work import PostgresUnitOfWork
 
 records = idempotency_records.c
 
 
 class PostgresIdempotencyRecords:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     async def claim(
         self,
@@ -58,11 +61,11 @@ class PostgresIdempotencyRecords:
             },
             where=records.expires_at <= now,
         ).returning(records.claim_id)
-        async with self._engine.begin() as connection:
+        async with self._database.begin() as connection:
             return (await connection.execute(claimed)).first() is not None
 
     async def get(self, scope: str, key: str) -> IdempotencyRecord | None:
-        async with self._engine.connect() as connection:
+        async with self._database.connect() as connection:
             row = (
                 await connection.execute(
                     select(idempotency_records).where(
@@ -82,7 +85,7 @@ class PostgresIdempotencyRecords:
     async def complete(
         self, scope: str, key: str, claim_id: UUID, response: StoredResponse, until: datetime
     ) -> None:
-        async with self._engine.begin() as connection:
+        async with self._database.begin() as connection:
             await connection.execute(
                 update(idempotency_records)
                 .where(
@@ -99,7 +102,7 @@ class PostgresIdempotencyRecords:
             )
 
     async def release(self, scope: str, key: str, claim_id: UUID) -> None:
-        async with self._engine.begin() as connection:
+        async with self._database.begin() as connection:
             await connection.execute(
                 delete(idempotency_records).where(
                     records.principal_key == scope,
@@ -110,8 +113,8 @@ class PostgresIdempotencyRecords:
 
 
 class PostgresConfirmationUses:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     async def consume(self, token_id: UUID, until: datetime) -> bool:
         used = (
@@ -120,7 +123,7 @@ class PostgresConfirmationUses:
             .on_conflict_do_nothing()
             .returning(confirmation_uses.c.token_id)
         )
-        async with self._engine.begin() as connection:
+        async with self._database.begin() as connection:
             return (await connection.execute(used)).first() is not None
 
 
@@ -133,3 +136,9 @@ async def purge_expired(engine: AsyncEngine, now: datetime) -> int:
             result = await connection.execute(delete(table).where(table.c.expires_at <= now))
             deleted += result.rowcount
         return deleted
+
+
+def discard_previews(uow: PostgresUnitOfWork) -> None:
+    """Opener (ADR 0016): a unit of work opened while a preview runs keeps nothing."""
+    if previewing():
+        uow.keep = False

@@ -17,6 +17,7 @@ from ...auth.grants import GrantStatus, RoleGrant
 from ...auth.lockout import Guard
 from ...auth.roles import Role
 from ...auth.sessions import LoginEvent, RefreshTokenRecord, Session, SessionId
+from ...controls.audit import current_scope
 from ...domain.shared.ids import new_id
 from ...domain.shared.pagination import Page, PageRequest
 from .repository import keyset_page
@@ -32,6 +33,7 @@ from .tables import (
     role_grants,
     sessions,
 )
+from .unit_of_work import PostgresUnitOfWork, repository
 
 
 class PostgresAccountRepository(SealingRepository[Account, None]):
@@ -378,3 +380,24 @@ class PostgresRoleGrantStore:
         """Oldest first."""
         query = select(role_grants).where(role_grants.c.status == "pending")
         return await keyset_page(self._connection, query, role_grants.c.id, request, _grant)
+
+
+class PostgresIdentityUnitOfWork(PostgresUnitOfWork):
+    """The ``IdentityUnitOfWork`` and ``GrantsUnitOfWork`` ports."""
+
+    accounts = repository(
+        lambda uow: PostgresAccountRepository(uow.connection, uow.seen, uow.cipher)
+    )
+    guards = repository(lambda uow: PostgresGuardRepository(uow.connection))
+    sessions = repository(lambda uow: PostgresSessionRepository(uow.connection))
+    login_log = repository(lambda uow: PostgresLoginLog(uow.connection))
+    challenges = repository(lambda uow: PostgresChallengeStore(uow.connection))
+    notifier = repository(lambda uow: OutboxNotifier(uow.connection))
+    one_time_codes = repository(lambda uow: PostgresOneTimeCodeStore(uow.connection))
+    role_grants = repository(lambda uow: PostgresRoleGrantStore(uow.connection))
+
+    def ending(self, code: str) -> None:
+        """The operation commits, then ends with error ``code``: its audit record says so."""
+        scope = current_scope()
+        if scope is not None:
+            scope.ending = code

@@ -1,7 +1,7 @@
 """Repositories of the parties module. ID numbers, phones, bank cards and account numbers are
 sealed in the database (SEC-06); a worker's ID number is found by its blind index."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -23,13 +23,48 @@ from ...domain.parties.model import (
     WorkerId,
 )
 from ...domain.parties.ports import EnterpriseFilter, InstitutionFilter, WorkerFilter
+from .database import Database
+from .repository import Shown, TableViews, plain
 from .sealed import SealingRepository
 from .tables import enterprises, institutions, workers
+from .unit_of_work import PostgresUnitOfWork, repository
+
+
+def _masked(column: str, mask: Callable[[str], str]) -> Shown:
+    """A sealed column, opened and shown masked (SEC-06)."""
+    return Shown((column,), lambda repository, row: mask(repository.opened(row, column)))
+
+
+def _phone(column: str = "phone") -> Shown:
+    return _masked(column, lambda value: Phone.trusted(value).masked())
 
 
 class PostgresEnterpriseRepository(SealingRepository[Enterprise, EnterpriseFilter]):
     table = enterprises
     unique_violations = MappingProxyType({"uq_enterprises_credit_code": EnterpriseAlreadyOnboarded})
+    shown = MappingProxyType(
+        {
+            "credit_code": plain("credit_code"),
+            "name": plain("name"),
+            "legal_representative": plain("legal_representative"),
+            "address": plain("address"),
+            "business_scope": plain("business_scope"),
+            "phone": _phone(),
+            "paying_account": Shown(
+                ("bank_name", "account_number"),
+                lambda repository, row: {
+                    "bank_name": row.bank_name,
+                    "account_number": BankAccount.trusted(
+                        row.bank_name, repository.opened(row, "account_number")
+                    ).masked_number(),
+                },
+            ),
+            "status": plain("status", EnterpriseStatus),
+            "onboarded_at": plain("onboarded_at"),
+            "closed_at": plain("closed_at"),
+            "closure_reason": plain("closure_reason"),
+        }
+    )
 
     def to_row(self, entity: Enterprise) -> dict[str, Any]:
         profile = entity.profile
@@ -54,15 +89,15 @@ class PostgresEnterpriseRepository(SealingRepository[Enterprise, EnterpriseFilte
     def from_row(self, row: Row[Any]) -> Enterprise:
         return Enterprise(
             id=EnterpriseId(row.id),
-            credit_code=CreditCode(row.credit_code),
+            credit_code=CreditCode.trusted(row.credit_code),
             profile=EnterpriseProfile(
                 name=row.name,
                 legal_representative=row.legal_representative,
                 address=row.address,
                 business_scope=row.business_scope,
-                phone=Phone(self.opened(row, "phone")),
+                phone=Phone.trusted(self.opened(row, "phone")),
             ),
-            paying_account=BankAccount(row.bank_name, self.opened(row, "account_number")),
+            paying_account=BankAccount.trusted(row.bank_name, self.opened(row, "account_number")),
             status=EnterpriseStatus(row.status),
             onboarded_at=row.onboarded_at,
             closed_at=row.closed_at,
@@ -83,6 +118,16 @@ class PostgresEnterpriseRepository(SealingRepository[Enterprise, EnterpriseFilte
 class PostgresWorkerRepository(SealingRepository[Worker, WorkerFilter]):
     table = workers
     unique_violations = MappingProxyType({"uq_workers_id_number_hash": WorkerAlreadyRegistered})
+    shown = MappingProxyType(
+        {
+            "name": plain("name"),
+            "id_number": _masked("id_number", lambda value: IdNumber.trusted(value).masked()),
+            "phone": _phone(),
+            "bank_card": _masked("bank_card", lambda value: BankCardNumber.trusted(value).masked()),
+            "address": plain("address"),
+            "registered_at": plain("registered_at"),
+        }
+    )
 
     def _id_number_hash(self, id_number: IdNumber) -> bytes:
         return self._cipher.blind_index(id_number.value, purpose="id_number")
@@ -103,9 +148,9 @@ class PostgresWorkerRepository(SealingRepository[Worker, WorkerFilter]):
         return Worker(
             id=WorkerId(row.id),
             name=row.name,
-            id_number=IdNumber(self.opened(row, "id_number")),
-            phone=Phone(self.opened(row, "phone")),
-            bank_card=BankCardNumber(self.opened(row, "bank_card")),
+            id_number=IdNumber.trusted(self.opened(row, "id_number")),
+            phone=Phone.trusted(self.opened(row, "phone")),
+            bank_card=BankCardNumber.trusted(self.opened(row, "bank_card")),
             address=row.address,
             registered_at=row.registered_at,
         )
@@ -129,6 +174,16 @@ class PostgresInstitutionRepository(SealingRepository[Institution, InstitutionFi
     unique_violations = MappingProxyType(
         {"uq_institutions_credit_code": InstitutionAlreadyRegistered}
     )
+    shown = MappingProxyType(
+        {
+            "kind": plain("kind", InstitutionKind),
+            "name": plain("name"),
+            "credit_code": plain("credit_code"),
+            "address": plain("address"),
+            "phone": _phone(),
+            "registered_at": plain("registered_at"),
+        }
+    )
 
     def to_row(self, entity: Institution) -> dict[str, Any]:
         return {
@@ -146,9 +201,9 @@ class PostgresInstitutionRepository(SealingRepository[Institution, InstitutionFi
             id=InstitutionId(row.id),
             kind=InstitutionKind(row.kind),
             name=row.name,
-            credit_code=CreditCode(row.credit_code),
+            credit_code=CreditCode.trusted(row.credit_code),
             address=row.address,
-            phone=Phone(self.opened(row, "phone")),
+            phone=Phone.trusted(self.opened(row, "phone")),
             registered_at=row.registered_at,
         )
 
@@ -160,3 +215,31 @@ class PostgresInstitutionRepository(SealingRepository[Institution, InstitutionFi
 
     async def exists_with_credit_code(self, code: CreditCode) -> bool:
         return await self._exists(self.table.c.credit_code == code.value)
+
+
+class PostgresPartiesUnitOfWork(PostgresUnitOfWork):
+    """The ``PartiesUnitOfWork`` port."""
+
+    enterprises = repository(
+        lambda uow: PostgresEnterpriseRepository(uow.connection, uow.seen, uow.cipher)
+    )
+    workers = repository(lambda uow: PostgresWorkerRepository(uow.connection, uow.seen, uow.cipher))
+    institutions = repository(
+        lambda uow: PostgresInstitutionRepository(uow.connection, uow.seen, uow.cipher)
+    )
+
+
+class PostgresPartiesViews:
+    """The ``PartiesViews`` port."""
+
+    def __init__(self, database: Database) -> None:
+        cipher = database.cipher
+        self.enterprises: TableViews[EnterpriseFilter] = TableViews(
+            database, lambda c: PostgresEnterpriseRepository(c, set(), cipher)
+        )
+        self.workers: TableViews[WorkerFilter] = TableViews(
+            database, lambda c: PostgresWorkerRepository(c, set(), cipher)
+        )
+        self.institutions: TableViews[InstitutionFilter] = TableViews(
+            database, lambda c: PostgresInstitutionRepository(c, set(), cipher)
+        )

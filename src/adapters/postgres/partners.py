@@ -5,7 +5,6 @@ from typing import Any
 from sqlalchemy import Row, Table, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ...auth.partners import (
     DocumentReference,
@@ -14,6 +13,7 @@ from ...auth.partners import (
     TrustedDocument,
 )
 from ...domain.shared.errors import NotFound
+from .database import Database
 from .tables import partner_client_documents, partner_clients, trusted_documents
 
 
@@ -29,12 +29,12 @@ def _client(row: Row[Any]) -> PartnerClient:
 
 
 class PostgresPartnerRegistry:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     async def client(self, client_id: str) -> PartnerClient | None:
         query = select(partner_clients).where(partner_clients.c.client_id == client_id)
-        async with self._engine.connect() as connection:
+        async with self._database.connect() as connection:
             row = (await connection.execute(query)).one_or_none()
         return None if row is None else _client(row)
 
@@ -53,14 +53,14 @@ class PostgresPartnerRegistry:
             )
             .where(partner_client_documents.c.client_id == client_id, names)
         )
-        async with self._engine.connect() as connection:
+        async with self._database.connect() as connection:
             document: str | None = (await connection.execute(query)).scalar_one_or_none()
         return document
 
     async def _add_new(self, table: Table, **values: Any) -> bool:
         """Insert the row unless one with the same key exists; True if it was inserted."""
         statement = insert(table).values(**values).on_conflict_do_nothing()
-        async with self._engine.begin() as connection:
+        async with self._database.begin() as connection:
             return (await connection.execute(statement)).rowcount == 1
 
     async def add_document(self, document: TrustedDocument) -> bool:
@@ -92,7 +92,7 @@ class PostgresPartnerRegistry:
             .on_conflict_do_nothing()
         )
         try:
-            async with self._engine.begin() as connection:
+            async with self._database.begin() as connection:
                 await connection.execute(statement)
         except IntegrityError:
             raise NotFound("no partner client or trusted document with this id") from None

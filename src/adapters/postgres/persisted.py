@@ -2,18 +2,18 @@
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from .database import Database
 from .tables import persisted_documents
 
 
 class PostgresPersistedDocuments:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     async def get(self, sha256: str) -> str | None:
         query = select(persisted_documents.c.document).where(persisted_documents.c.sha256 == sha256)
-        async with self._engine.connect() as connection:
+        async with self._database.connect() as connection:
             document: str | None = (await connection.execute(query)).scalar_one_or_none()
         return document
 
@@ -24,5 +24,5 @@ class PostgresPersistedDocuments:
             .values(sha256=sha256, document=document)
             .on_conflict_do_nothing(index_elements=[persisted_documents.c.sha256])
         )
-        async with self._engine.begin() as connection:
+        async with self._database.begin() as connection:
             await connection.execute(statement)

@@ -1,82 +1,58 @@
-"""The PostgreSQL unit of work: one connection, one transaction, rolled back unless committed."""
+"""The PostgreSQL unit of work: one connection, one transaction, the ids it touched, and hooks.
 
+It knows nothing of auditing or previews: the ``Database``'s openers attach those from the
+outside through ``before_commit`` (run in the transaction, just before it commits),
+``on_close`` (run when the block ends, however it ends) and ``keep`` (a preview sets it to
+False: ``commit()`` then runs the hooks but keeps nothing). Each module has its own subclass
+naming its repositories with ``repository(...)``; a repository is built the first time a use
+case touches it, so a unit of work costs only what its use case reads or writes.
+"""
+
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
-from typing import Self
+from typing import Any, Generic, Self, TypeVar, overload
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncTransaction
 
-from ...controls.auditing import AuditScope
 from ..crypto import FieldCipher
-from .audit import PostgresAuditTrail
-from .identity import (
-    OutboxNotifier,
-    PostgresAccountRepository,
-    PostgresChallengeStore,
-    PostgresGuardRepository,
-    PostgresLoginLog,
-    PostgresOneTimeCodeStore,
-    PostgresRoleGrantStore,
-    PostgresSessionRepository,
-)
-from .parties import (
-    PostgresEnterpriseRepository,
-    PostgresInstitutionRepository,
-    PostgresWorkerRepository,
-)
+from .database import Database
+
+R = TypeVar("R")
 
 
 class PostgresUnitOfWork:
-    enterprises: PostgresEnterpriseRepository
-    workers: PostgresWorkerRepository
-    institutions: PostgresInstitutionRepository
-    accounts: PostgresAccountRepository
-    guards: PostgresGuardRepository
-    sessions: PostgresSessionRepository
-    login_log: PostgresLoginLog
-    challenges: PostgresChallengeStore
-    notifier: OutboxNotifier
-    one_time_codes: PostgresOneTimeCodeStore
-    role_grants: PostgresRoleGrantStore
-
-    audit: PostgresAuditTrail
-
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        cipher: FieldCipher,
-        audit_scope: AuditScope | None = None,
-        *,
-        dry_run: bool = False,
-    ) -> None:
-        """Made for an ``audit_scope``, ``commit()`` appends the scope's ``ok`` record, naming
-        the ids the repositories touched, in the same transaction (SEC-07). With ``dry_run``
-        (a preview, ADR 0016) ``commit()`` does nothing and everything rolls back."""
-        self._engine = engine
-        self._cipher = cipher
-        self._audit_scope = audit_scope
-        self._dry_run = dry_run
-        self._connection: AsyncConnection | None = None
-        self._transaction: AsyncTransaction | None = None
+    def __init__(self, database: Database) -> None:
+        self.database = database
         self.seen: set[UUID] = set()
         """Ids the repositories added, saved or locked for update: the audit targets."""
+        self.before_commit: list[Callable[[], Awaitable[None]]] = []
+        self.on_close: list[Callable[[], None]] = []
+        self.keep = True
+        self._lease: AbstractAsyncContextManager[AsyncConnection] | None = None
+        self._connection: AsyncConnection | None = None
+        self._transaction: AsyncTransaction | None = None
+
+    @property
+    def connection(self) -> AsyncConnection:
+        assert self._connection is not None, "the unit of work is not open"
+        return self._connection
+
+    @property
+    def cipher(self) -> FieldCipher:
+        return self.database.cipher
 
     async def __aenter__(self) -> Self:
-        connection = await self._engine.connect()
-        self._connection = connection
-        self._transaction = await connection.begin()
-        self.enterprises = PostgresEnterpriseRepository(connection, self.seen, self._cipher)
-        self.workers = PostgresWorkerRepository(connection, self.seen, self._cipher)
-        self.institutions = PostgresInstitutionRepository(connection, self.seen, self._cipher)
-        self.accounts = PostgresAccountRepository(connection, self.seen, self._cipher)
-        self.guards = PostgresGuardRepository(connection)
-        self.sessions = PostgresSessionRepository(connection)
-        self.login_log = PostgresLoginLog(connection)
-        self.challenges = PostgresChallengeStore(connection)
-        self.notifier = OutboxNotifier(connection)
-        self.one_time_codes = PostgresOneTimeCodeStore(connection)
-        self.role_grants = PostgresRoleGrantStore(connection)
-        self.audit = PostgresAuditTrail(connection)
+        self._lease = self.database.connect()
+        self._connection = await self._lease.__aenter__()
+        try:
+            self._transaction = await self._connection.begin()
+        except BaseException as error:
+            await self._lease.__aexit__(type(error), error, error.__traceback__)
+            raise
+        for open_ in self.database.openers:
+            open_(self)
         return self
 
     async def __aexit__(
@@ -85,28 +61,44 @@ class PostgresUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._connection is not None
+        assert self._lease is not None
         assert self._transaction is not None
         try:
             if self._transaction.is_active:
                 await self._transaction.rollback()
         finally:
-            await self._connection.close()
-            self._connection = self._transaction = None
-            if self._audit_scope is not None:
-                self._audit_scope.saw(self.seen)
+            await self._lease.__aexit__(exc_type, exc, tb)
+            self._lease = self._connection = self._transaction = None
+            for closed in self.on_close:
+                closed()
 
     async def commit(self) -> None:
+        """Run the hooks, then commit, unless the unit of work is not to ``keep`` anything."""
         assert self._transaction is not None, "commit() outside the unit of work"
-        if self._dry_run:
-            if self._audit_scope is not None:
-                self._audit_scope.saw(self.seen)
-                self._audit_scope.previewed = True
-            return
-        if self._audit_scope is not None and (record := self._audit_scope.committed(self.seen)):
-            await self.audit.append(record)
-        await self._transaction.commit()
+        for hook in self.before_commit:
+            await hook()
+        if self.keep:
+            await self._transaction.commit()
 
-    def ending(self, code: str) -> None:
-        if self._audit_scope is not None:
-            self._audit_scope.ending = code
+
+class repository(Generic[R]):
+    """A repository of a unit of work, built on first use from the open unit of work."""
+
+    def __init__(self, build: Callable[[PostgresUnitOfWork], R]) -> None:
+        self._build = build
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, uow: None, owner: Any) -> Self: ...
+    @overload
+    def __get__(self, uow: PostgresUnitOfWork, owner: Any) -> R: ...
+    def __get__(self, uow: PostgresUnitOfWork | None, owner: Any) -> "R | Self":
+        if uow is None:
+            return self
+        built: R | None = uow.__dict__.get(self._name)
+        if built is None:
+            built = uow.__dict__[self._name] = self._build(uow)
+        return built

@@ -1,10 +1,14 @@
 """What the parties use cases need from the outside world."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
 from ..shared.pagination import Page, PageRequest
+from ..shared.transaction import Transaction
+from ..shared.views import Views
+from ..shared.wiring import Port
 from .identifiers import CreditCode, IdNumber
 from .model import (
     Enterprise,
@@ -65,3 +69,31 @@ class InstitutionRepository(Protocol):
     async def exists_with_credit_code(self, code: CreditCode) -> bool: ...
     async def add(self, institution: Institution) -> None: ...
     async def page(self, where: InstitutionFilter, request: PageRequest) -> Page[Institution]: ...
+
+
+class PartiesUnitOfWork(Transaction, Protocol):
+    """One transaction over the parties' repositories."""
+
+    @property
+    def enterprises(self) -> EnterpriseRepository: ...
+    @property
+    def workers(self) -> WorkerRepository: ...
+    @property
+    def institutions(self) -> InstitutionRepository: ...
+
+
+PARTIES: Port[Callable[[], PartiesUnitOfWork]] = Port("parties unit of work")
+
+
+class PartiesViews(Protocol):
+    """The parties' read side: only the fields a reader asks for, masked."""
+
+    @property
+    def enterprises(self) -> Views[EnterpriseFilter]: ...
+    @property
+    def workers(self) -> Views[WorkerFilter]: ...
+    @property
+    def institutions(self) -> Views[InstitutionFilter]: ...
+
+
+PARTIES_VIEWS: Port[PartiesViews] = Port("parties views")

@@ -1,13 +1,13 @@
-"""Use cases of the parties module. Each runs in one unit of work and commits once."""
+"""Use cases of the parties module: one handler per command, each in one unit of work that
+commits once."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from ..shared.clock import Clock
 from ..shared.errors import NotFound, checked
-from ..unit_of_work import UnitOfWork
+from . import commands
 from .identifiers import BankAccount, BankCardNumber, CreditCode, IdNumber, Phone
 from .model import (
     Enterprise,
@@ -16,54 +16,38 @@ from .model import (
     EnterpriseProfile,
     Institution,
     InstitutionAlreadyRegistered,
-    InstitutionKind,
     Worker,
     WorkerAlreadyRegistered,
     WorkerId,
 )
+from .ports import PartiesUnitOfWork
 
 E = TypeVar("E")
 
 
-@dataclass(frozen=True, slots=True)
-class EnterpriseProfileInput:
-    name: str
-    legal_representative: str
-    address: str
-    business_scope: str
-    phone: str
-
-    def checked(self) -> EnterpriseProfile:
-        return EnterpriseProfile(
-            name=self.name,
-            legal_representative=self.legal_representative,
-            address=self.address,
-            business_scope=self.business_scope,
-            phone=checked("phone", Phone, self.phone),
-        )
+def _profile(details: commands.EnterpriseProfileDetails) -> EnterpriseProfile:
+    return EnterpriseProfile(
+        name=details.name,
+        legal_representative=details.legal_representative,
+        address=details.address,
+        business_scope=details.business_scope,
+        phone=checked("phone", Phone, details.phone),
+    )
 
 
-def _paying_account(bank_name: str, account_number: str) -> BankAccount:
-    return checked("paying_account", BankAccount, bank_name, account_number)
-
-
-@dataclass(frozen=True, slots=True)
-class OnboardEnterprise:
-    credit_code: str
-    profile: EnterpriseProfileInput
-    bank_name: str
-    account_number: str
+def _paying_account(details: commands.BankAccountDetails) -> BankAccount:
+    return checked("paying_account", BankAccount, details.bank_name, details.account_number)
 
 
 async def onboard_enterprise(
-    command: OnboardEnterprise, uow: UnitOfWork, clock: Clock
+    command: commands.OnboardEnterprise, uow: PartiesUnitOfWork, clock: Clock
 ) -> Enterprise:
     """PARTY-01: onboard an enterprise with its profile and paying bank account."""
     credit_code = checked("credit_code", CreditCode, command.credit_code)
     enterprise = Enterprise.onboard(
         credit_code,
-        checked("profile", command.profile.checked),
-        _paying_account(command.bank_name, command.account_number),
+        checked("profile", _profile, command.profile),
+        _paying_account(command.paying_account),
         clock.now(),
     )
     async with uow:
@@ -80,8 +64,8 @@ class _Changeable(Protocol[E]):
 
 
 async def _change(
-    uow: UnitOfWork,
-    store: Callable[[UnitOfWork], _Changeable[E]],
+    uow: PartiesUnitOfWork,
+    store: Callable[[PartiesUnitOfWork], _Changeable[E]],
     id: UUID,
     change: Callable[[E], None],
 ) -> E:
@@ -97,48 +81,41 @@ async def _change(
     return entity
 
 
-def _enterprises(uow: UnitOfWork) -> _Changeable[Enterprise]:
+def _enterprises(uow: PartiesUnitOfWork) -> _Changeable[Enterprise]:
     return uow.enterprises
 
 
-def _workers(uow: UnitOfWork) -> _Changeable[Worker]:
+def _workers(uow: PartiesUnitOfWork) -> _Changeable[Worker]:
     return uow.workers
 
 
 async def change_enterprise_profile(
-    id: EnterpriseId, profile: EnterpriseProfileInput, uow: UnitOfWork
+    id: EnterpriseId, command: commands.ChangeEnterpriseProfile, uow: PartiesUnitOfWork
 ) -> Enterprise:
     """PARTY-01 account change: name, legal representative, address, scope, phone."""
-    checked_profile = checked("profile", profile.checked)
-    return await _change(uow, _enterprises, id, lambda e: e.change_profile(checked_profile))
+    profile = checked("profile", _profile, command.profile)
+    return await _change(uow, _enterprises, id, lambda e: e.change_profile(profile))
 
 
 async def change_enterprise_paying_account(
-    id: EnterpriseId, bank_name: str, account_number: str, uow: UnitOfWork
+    id: EnterpriseId, command: commands.ChangeEnterprisePayingAccount, uow: PartiesUnitOfWork
 ) -> Enterprise:
     """PARTY-01 account change: the bank account the enterprise pays in from."""
-    account = _paying_account(bank_name, account_number)
+    account = _paying_account(command.paying_account)
     return await _change(uow, _enterprises, id, lambda e: e.change_paying_account(account))
 
 
 async def close_enterprise(
-    id: EnterpriseId, reason: str, uow: UnitOfWork, clock: Clock
+    id: EnterpriseId, command: commands.CloseEnterprise, uow: PartiesUnitOfWork, clock: Clock
 ) -> Enterprise:
     """PARTY-01 account closure."""
     now = clock.now()
-    return await _change(uow, _enterprises, id, lambda e: e.close(reason, now))
+    return await _change(uow, _enterprises, id, lambda e: e.close(command.reason, now))
 
 
-@dataclass(frozen=True, slots=True)
-class RegisterWorker:
-    name: str
-    id_number: str
-    phone: str
-    bank_card: str
-    address: str
-
-
-async def register_worker(command: RegisterWorker, uow: UnitOfWork, clock: Clock) -> Worker:
+async def register_worker(
+    command: commands.RegisterWorker, uow: PartiesUnitOfWork, clock: Clock
+) -> Worker:
     """PARTY-03: register a gig worker; one registration per resident ID number."""
     now = clock.now()
     id_number = checked("id_number", IdNumber.parse, command.id_number, now.date())
@@ -158,28 +135,23 @@ async def register_worker(command: RegisterWorker, uow: UnitOfWork, clock: Clock
     return worker
 
 
-async def change_worker_contact(id: WorkerId, phone: str, address: str, uow: UnitOfWork) -> Worker:
-    checked_phone = checked("phone", Phone, phone)
-    return await _change(uow, _workers, id, lambda w: w.change_contact(checked_phone, address))
+async def change_worker_contact(
+    id: WorkerId, command: commands.ChangeWorkerContact, uow: PartiesUnitOfWork
+) -> Worker:
+    phone = checked("phone", Phone, command.phone)
+    return await _change(uow, _workers, id, lambda w: w.change_contact(phone, command.address))
 
 
-async def change_worker_bank_card(id: WorkerId, bank_card: str, uow: UnitOfWork) -> Worker:
+async def change_worker_bank_card(
+    id: WorkerId, command: commands.ChangeWorkerBankCard, uow: PartiesUnitOfWork
+) -> Worker:
     """The payout card changes; real-name ownership checks of the card come with PARTY-04."""
-    card = checked("bank_card", BankCardNumber, bank_card)
+    card = checked("bank_card", BankCardNumber, command.bank_card)
     return await _change(uow, _workers, id, lambda w: w.change_bank_card(card))
 
 
-@dataclass(frozen=True, slots=True)
-class RegisterInstitution:
-    kind: InstitutionKind
-    name: str
-    credit_code: str
-    address: str
-    phone: str
-
-
 async def register_institution(
-    command: RegisterInstitution, uow: UnitOfWork, clock: Clock
+    command: commands.RegisterInstitution, uow: PartiesUnitOfWork, clock: Clock
 ) -> Institution:
     """PARTY-05: a bank, insurer or guarantor joins the marketplace."""
     credit_code = checked("credit_code", CreditCode, command.credit_code)

@@ -9,12 +9,11 @@ from graphql import GraphQLSchema
 
 from ...auth.policy import row_scope
 from ...domain.shared.errors import InvalidInput, checked
-from .audit import AuditQuery
-from .auditing import audit_root_fields
+from .audit import AuditQuery, audit_root_fields
 from .context import Info
 from .grants import GrantsMutation, GrantsQuery
 from .identity import IdentityMutation, IdentityQuery
-from .parties import NODE_LOADERS, PartiesMutation, PartiesQuery
+from .parties import NODE_TYPES, PartiesMutation, PartiesQuery
 from .relay import Node, global_id, parse_global_id
 from .step_up import StepUpMutation
 
@@ -27,11 +26,11 @@ async def _load_nodes(info: Info, parsed: list[tuple[str, UUID]]) -> list[Node |
     for type_name, uuid in parsed:
         wanted[type_name].append(uuid)
     found: dict[str, Node] = {}
-    async with info.context.unit_of_work() as uow:
-        for type_name, uuids in wanted.items():
-            scope = row_scope(info.context.principal, type_name)
-            visible = [uuid for uuid in uuids if scope.admits(uuid)]
-            found.update((node.id, node) for node in await NODE_LOADERS[type_name](uow, visible))
+    for type_name, uuids in wanted.items():
+        scope = row_scope(info.context.principal, type_name)
+        visible = [uuid for uuid in uuids if scope.admits(uuid)]
+        nodes = await NODE_TYPES[type_name].load(info, visible)
+        found.update((node.id, node) for node in nodes if node is not None)
     return [found.get(global_id(type_name, uuid)) for type_name, uuid in parsed]
 
 
@@ -39,15 +38,13 @@ async def _load_nodes(info: Info, parsed: list[tuple[str, UUID]]) -> list[Node |
 class Query(PartiesQuery, IdentityQuery, GrantsQuery, AuditQuery):
     @strawberry.field(description="Any object by its global id; null when there is none.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
-        return (await _load_nodes(info, [checked("id", parse_global_id, id, *NODE_LOADERS)]))[0]
+        return (await _load_nodes(info, [checked("id", parse_global_id, id, *NODE_TYPES)]))[0]
 
     @strawberry.field(description="Objects by global id, in the order given (at most 100).")
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > MAX_NODES:
             raise InvalidInput(f"ask for at most {MAX_NODES} ids at a time", field="ids")
-        parsed = [
-            checked(f"ids.{i}", parse_global_id, id, *NODE_LOADERS) for i, id in enumerate(ids)
-        ]
+        parsed = [checked(f"ids.{i}", parse_global_id, id, *NODE_TYPES) for i, id in enumerate(ids)]
         return await _load_nodes(info, parsed)
 
 

@@ -1,20 +1,134 @@
-"""The audit trail, for the auditor (SEC-07, SEC-08): ``auditRecords``, itself audited."""
+"""Auditing at the API (SEC-07, SEC-08): every mutation is audited by construction, and the
+auditor reads the trail (``auditRecords``, itself audited).
+
+``audit_root_fields`` wraps the resolver of every root Mutation field, and of every root
+Query field marked ``AUDITED``, in an ``AuditedResolver`` when the schema is built. A resolver
+cannot opt out. The wrapper runs the field's code as its own ``AuditScope`` (principal, IP,
+user agent, request id, the field's name as the operation; ``controls.audit.auditing``).
+Then:
+
+- the units of work the resolver makes append the ``ok`` record when they commit, in the same
+  transaction, naming the ids their repositories added, saved or locked (the adapter's
+  ``audit_commits`` opener does that, the resolver does nothing);
+- if the resolver raises, its transactions have rolled back, so the ``failed`` or ``denied``
+  record (with the error code) is appended in a short transaction of its own;
+- if it returns without having committed anything (a read, a preview), the ``ok`` record is
+  appended on its own too.
+
+A document refused as a whole before it runs (by a policy check or the mutation guard)
+reaches no resolver: ``audit_refusal`` records its audited root fields as ``denied``.
+"""
 
 import dataclasses
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Self
+from types import MappingProxyType
+from typing import Any, Self
 from uuid import UUID
 
 import strawberry
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLFieldResolver,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    default_field_resolver,
+)
+from graphql.pyutils import is_awaitable
 
 from ...auth.access import Forbidden
 from ...auth.roles import Role
 from ...controls import audit
-from ...controls.auditing import AuditFilter
+from ...controls.audit import AUDIT_LOG, AuditFilter, AuditScope, Origin, auditing
 from ...domain.shared.errors import InvalidInput
-from .auditing import AUDITED
-from .context import Info
+from ..transport.operations import root_fields
+from .context import Context, Info
 from .relay import Connection, Node, global_id, page_request
+
+AUDITED: Mapping[str, bool] = MappingProxyType({"audited": True})
+"""``strawberry.field(metadata=AUDITED)`` audits a root query field like a mutation."""
+
+MAX_USER_AGENT = 512
+
+
+def origin(context: Context) -> Origin:
+    """The client's address as the ASGI server reports it (behind a proxy, run uvicorn with
+    ``--forwarded-allow-ips`` so that it is the caller's, not the proxy's)."""
+    request = context.request
+    user_agent = request.headers.get("user-agent")
+    return Origin(
+        ip=request.client.host if request.client else None,
+        user_agent=user_agent[:MAX_USER_AGENT] if user_agent else None,
+        request_id=context.request_id,
+    )
+
+
+def scope_of(context: Context, operation: str) -> AuditScope:
+    return AuditScope(operation, context.principal, origin(context), context.clock)
+
+
+class AuditedResolver:
+    def __init__(self, resolve: GraphQLFieldResolver) -> None:
+        self.resolve = resolve
+
+    async def __call__(self, root: Any, info: GraphQLResolveInfo[Context], **args: Any) -> Any:
+        context = info.context
+        log = context.wiring[AUDIT_LOG]
+        with auditing(scope_of(context, info.field_name)) as scope:
+            try:
+                result = self.resolve(root, info, **args)
+                if is_awaitable(result):
+                    result = await result
+            except Exception as error:
+                if scope.ending is None:  # else its commit recorded how it ended
+                    await log.append(scope.failed(error))
+                raise
+        record = scope.succeeded()
+        if record is not None:
+            await log.append(record)
+        return result
+
+
+def _marked_audited(field: GraphQLField) -> bool:
+    definition = field.extensions.get("strawberry-definition")
+    return bool(definition is not None and definition.metadata.get("audited"))
+
+
+def audit_root_fields(schema: GraphQLSchema) -> None:
+    """Wrap every Mutation field and every Query field marked ``AUDITED``."""
+    mutations = schema.mutation_type.fields.values() if schema.mutation_type else ()
+    queries = schema.query_type.fields.values() if schema.query_type else ()
+    fields = [*mutations, *(field for field in queries if _marked_audited(field))]
+    for field in fields:
+        if not isinstance(field.resolve, AuditedResolver):
+            field.resolve = AuditedResolver(field.resolve or default_field_resolver)
+
+
+async def audit_refusal(
+    context: Context,
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation: OperationDefinitionNode,
+    errors: Sequence[GraphQLError],
+) -> None:
+    """Record a (validated) operation refused before it ran: each root field it selected that
+    would have been audited gets a ``denied`` record, with the code of the error naming it
+    (``extensions.field == "Mutation.closeEnterprise"``), else of the first error."""
+    root = schema.get_root_type(operation.operation)
+    assert root is not None, "the operation was validated against this schema"
+    extensions = [error.extensions or {} for error in errors]
+    codes = {e.get("field"): e.get("code") for e in reversed(extensions)}
+    first = extensions[0].get("code") if extensions else None
+    log = context.wiring[AUDIT_LOG]
+    for qualified in sorted(root_fields(schema, document, operation)):
+        name = qualified.split(".", 1)[1]
+        if isinstance(root.fields[name].resolve, AuditedResolver):
+            code = codes.get(qualified) or first or "FORBIDDEN"
+            await log.append(scope_of(context, name).refused(code))
+
 
 AuditOutcome = strawberry.enum(audit.Outcome, name="AuditOutcome")
 
@@ -107,6 +221,5 @@ class AuditQuery:
             occurred_from=_aware(where.from_, "where.from"),
             occurred_before=_aware(where.to, "where.to"),
         )
-        async with info.context.unit_of_work() as uow:
-            page = await uow.audit.page(condition, request)
+        page = await info.context.wiring[AUDIT_LOG].page(condition, request)
         return Connection[AuditRecord].of(page, request, AuditRecord.of, _key)

@@ -1,51 +1,29 @@
 """The per-request context every resolver receives."""
 
-import dataclasses
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeAlias
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 import strawberry
 from starlette.requests import Request
 
-from ...auth.grants import RoleGrants
 from ...auth.principal import Principal
-from ...auth.service import Identity
-from ...auth.step_up import SecondFactors
-from ...controls.auditing import AuditedUnitOfWork, AuditScope
 from ...domain.shared.clock import Clock
+from ...domain.shared.wiring import Wiring
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Context:
     request: Request
     request_id: str
     principal: Principal
-    units_of_work: Callable[[AuditScope | None], AuditedUnitOfWork]
-    """Makes units of work; one made for an audit scope appends the scope's record when it
-    commits."""
     clock: Clock
-    identity: Identity
-    second_factors: SecondFactors
-    role_grants: RoleGrants
-    audit_scope: AuditScope | None = None
-    """The audited root field being resolved (every mutation; queries marked ``AUDITED``).
-    Set on a copy of the context that only that field's resolver sees."""
-
-    def unit_of_work(self) -> AuditedUnitOfWork:
-        """A fresh unit of work: one per mutation, one per root query field (never shared
-        between resolvers that run concurrently). Inside an audited field, its ``commit()``
-        writes the field's audit record in the same transaction."""
-        return self.units_of_work(self.audit_scope)
-
-    @property
-    def audited_identity(self) -> Identity:
-        """The identity use cases, committing with the field's audit record (SEC-07)."""
-        return dataclasses.replace(self.identity, unit_of_work=self.unit_of_work)
-
-    @property
-    def audited_second_factors(self) -> SecondFactors:
-        return dataclasses.replace(self.second_factors, unit_of_work=self.unit_of_work)
+    wiring: Wiring
+    """The composition root's adapters and services, by port: ``context.wiring[PARTIES]()``
+    makes a parties unit of work. Units of work made while an audited field runs append
+    its audit record when they commit, and a preview's keep nothing: both are attached
+    from outside (``Database.openers``), so resolvers need not care."""
+    loaders: dict[object, Any] = field(default_factory=dict)
+    """The request's DataLoaders (``relay.loader``): made on first use, one per request."""
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -1,13 +1,12 @@
 """GraphQL for role grants with maker-checker (SEC-07, SEC-08)."""
 
-import dataclasses
 from datetime import datetime
 from typing import Self
 
 import strawberry
 
+from ...auth.grants import ROLE_GRANTS
 from ...auth.grants import RoleGrant as Grant
-from ...auth.grants import RoleGrants
 from ...auth.roles import Role
 from ...domain.shared.errors import checked
 from .context import Info
@@ -52,12 +51,6 @@ class DecideRoleGrantInput:
     approve: bool
 
 
-def _audited(info: Info) -> RoleGrants:
-    """Role grants whose units of work write the operation's audit record in the same
-    transaction as the permission change (SEC-07)."""
-    return dataclasses.replace(info.context.role_grants, unit_of_work=info.context.unit_of_work)
-
-
 @strawberry.type
 class GrantsQuery:
     @strawberry.field(description="Role grants waiting for a second security administrator.")
@@ -65,7 +58,7 @@ class GrantsQuery:
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[RoleGrant]:
         request = page_request(first, after)
-        page = await info.context.role_grants.pending(request)
+        page = await info.context.wiring[ROLE_GRANTS].pending(request)
         return Connection[RoleGrant].of(page, request, RoleGrant.of, lambda g: g.id)
 
 
@@ -73,11 +66,15 @@ class GrantsQuery:
 class GrantsMutation:
     @strawberry.mutation(description="Ask for a role to be granted (needs a second secadmin).")
     async def request_role_grant(self, info: Info, input: RequestRoleGrantInput) -> RoleGrant:
-        grant = await _audited(info).request(info.context.principal, input.login, input.role)
+        grant = await info.context.wiring[ROLE_GRANTS].request(
+            info.context.principal, input.login, input.role
+        )
         return RoleGrant.of(grant)
 
     @strawberry.mutation(description="Approve or reject another administrator's grant request.")
     async def decide_role_grant(self, info: Info, input: DecideRoleGrantInput) -> RoleGrant:
         _, id = checked("input.id", parse_global_id, input.id, "RoleGrant")
-        grant = await _audited(info).decide(info.context.principal, id, input.approve)
+        grant = await info.context.wiring[ROLE_GRANTS].decide(
+            info.context.principal, id, input.approve
+        )
         return RoleGrant.of(grant)

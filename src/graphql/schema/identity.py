@@ -8,6 +8,7 @@ import strawberry
 
 from ...auth import service
 from ...auth.accounts import Account
+from ...auth.service import IDENTITY
 from ...auth.sessions import Client, Session
 from ...auth.sessions import LoginEvent as LoginEventRecord
 from ...domain.shared.errors import checked
@@ -148,7 +149,7 @@ def _answer(input: LoginInput) -> service.Answer | None:
 class IdentityQuery:
     @strawberry.field(description="The signed-in account.")
     async def me(self, info: Info) -> Me:
-        return Me.of(await info.context.audited_identity.account(info.context.principal))
+        return Me.of(await info.context.wiring[IDENTITY].account(info.context.principal))
 
     @strawberry.field(description="Your sessions, newest first.")
     async def my_sessions(
@@ -156,7 +157,7 @@ class IdentityQuery:
     ) -> Connection[SessionInfo]:
         principal = info.context.principal
         request = page_request(first, after)
-        page = await info.context.audited_identity.sessions_of(principal, request)
+        page = await info.context.wiring[IDENTITY].sessions_of(principal, request)
         return Connection[SessionInfo].of(
             page, request, lambda s: SessionInfo.of(s, principal.session_id), lambda s: s.id
         )
@@ -166,7 +167,7 @@ class IdentityQuery:
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[LoginEvent]:
         request = page_request(first, after)
-        page = await info.context.audited_identity.login_log(info.context.principal, request)
+        page = await info.context.wiring[IDENTITY].login_log(info.context.principal, request)
         return Connection[LoginEvent].of(page, request, LoginEvent.of, lambda e: e.id)
 
 
@@ -174,7 +175,7 @@ class IdentityQuery:
 class IdentityMutation:
     @strawberry.mutation(description="A challenge for the next sign-in, after two failures.")
     async def login_challenge(self, info: Info) -> LoginChallenge:
-        challenge = await info.context.audited_identity.issue_challenge()
+        challenge = await info.context.wiring[IDENTITY].issue_challenge()
         return LoginChallenge(
             id=strawberry.ID(str(challenge.id)),
             image=challenge.image_data_uri,
@@ -183,28 +184,28 @@ class IdentityMutation:
 
     @strawberry.mutation(description="Sign in with a password (SEC-01…SEC-03).")
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
-        signed_in = await info.context.audited_identity.login(
+        signed_in = await info.context.wiring[IDENTITY].login(
             input.login, input.password, _answer(input), client_of(info)
         )
         return AuthPayload.of(signed_in)
 
     @strawberry.mutation(description="Trade a refresh token for new tokens (it rotates).")
     async def refresh_session(self, info: Info, input: RefreshSessionInput) -> AuthPayload:
-        return AuthPayload.of(await info.context.audited_identity.refresh(input.refresh_token))
+        return AuthPayload.of(await info.context.wiring[IDENTITY].refresh(input.refresh_token))
 
     @strawberry.mutation(description="End this session (SEC-09).")
     async def logout(self, info: Info) -> bool:
-        await info.context.audited_identity.logout(info.context.principal)
+        await info.context.wiring[IDENTITY].logout(info.context.principal)
         return True
 
     @strawberry.mutation(description="End one of your sessions, e.g. a lost phone's.")
     async def revoke_session(self, info: Info, input: RevokeSessionInput) -> SessionInfo:
         _, id = checked("input.id", parse_global_id, input.id, "Session")
         principal = info.context.principal
-        session = await info.context.audited_identity.revoke_session(principal, id)
+        session = await info.context.wiring[IDENTITY].revoke_session(principal, id)
         return SessionInfo.of(session, principal.session_id)
 
     @strawberry.mutation(description="Lift a lockout (secadmin; the user is notified).")
     async def unlock_account(self, info: Info, input: UnlockAccountInput) -> bool:
-        await info.context.audited_identity.unlock(input.login)
+        await info.context.wiring[IDENTITY].unlock(input.login)
         return True

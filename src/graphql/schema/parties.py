@@ -1,10 +1,11 @@
 """GraphQL types, queries and mutations of the parties module (PARTY-01, PARTY-03, PARTY-05).
 
-Personal data leaves the API masked (SEC-06); clear-text reads arrive with field permissions
-and step-up."""
+Inputs are the module's commands (``domain/parties/commands.py``), subclassed to add the id of
+the record a change is for. Lists and ``node`` read views: only the fields asked for, personal
+data masked (SEC-06); clear-text reads arrive with field permissions and step-up."""
 
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Self
 from uuid import UUID
@@ -12,14 +13,23 @@ from uuid import UUID
 import strawberry
 
 from ...auth.policy import row_scope
-from ...domain.parties import model, service
+from ...controls.audit import current_scope
+from ...domain.parties import commands, model, service
 from ...domain.parties.identifiers import CreditCode, IdNumber
-from ...domain.parties.ports import EnterpriseFilter, InstitutionFilter, WorkerFilter
+from ...domain.parties.ports import (
+    PARTIES,
+    PARTIES_VIEWS,
+    EnterpriseFilter,
+    InstitutionFilter,
+    PartiesUnitOfWork,
+    WorkerFilter,
+)
 from ...domain.shared.errors import DomainError, NotFound, checked
-from ...domain.unit_of_work import UnitOfWork
-from .auditing import AUDITED
+from ...domain.shared.views import View
+from .audit import AUDITED
 from .context import Info
-from .relay import Connection, Node, global_id, page_request, parse_global_id
+from .relay import Connection, Node, global_id, parse_global_id
+from .views import NodeType, connection, of_view
 
 EnterpriseStatus = strawberry.enum(model.EnterpriseStatus, name="EnterpriseStatus")
 InstitutionKind = strawberry.enum(model.InstitutionKind, name="InstitutionKind")
@@ -37,7 +47,7 @@ def reported_under(argument: str) -> Iterator[None]:
 @strawberry.type(description="A bank account an enterprise pays in from.")
 class BankAccount:
     bank_name: str
-    account_number: str
+    account_number: str = strawberry.field(description="Masked.")
 
 
 @strawberry.type(description="An enterprise (merchant) onboarded to the platform. PARTY-01")
@@ -74,6 +84,13 @@ class Enterprise(Node):
             closed_at=entity.closed_at,
             closure_reason=entity.closure_reason,
         )
+
+    @classmethod
+    def of_view(cls, view: View) -> Self:
+        account = view.get("paying_account")
+        if not isinstance(account, dict):
+            return of_view(cls, view)
+        return of_view(cls, view, paying_account=BankAccount(**account))
 
 
 @strawberry.type(description="A gig worker registered on the platform. PARTY-03")
@@ -149,8 +166,8 @@ class InstitutionFilterInput:
     kind: InstitutionKind | None = None  # type: ignore[valid-type]
 
 
-def _key(entity: model.Enterprise | model.Worker | model.Institution) -> UUID:
-    return entity.id
+def _scope(info: Info, type_name: str) -> frozenset[UUID] | None:
+    return row_scope(info.context.principal, type_name).ids
 
 
 @strawberry.type
@@ -163,11 +180,10 @@ class PartiesQuery:
         after: str | None = None,
         where: EnterpriseFilterInput | None = None,
     ) -> Connection[Enterprise]:
-        request = page_request(first, after)
         where = where or EnterpriseFilterInput()
         condition = EnterpriseFilter(
             name_contains=where.name_contains,
-            only=row_scope(info.context.principal, "Enterprise").ids,
+            only=_scope(info, "Enterprise"),
             status=where.status,
             credit_code=(
                 checked("where.credit_code", CreditCode, where.credit_code)
@@ -175,9 +191,10 @@ class PartiesQuery:
                 else None
             ),
         )
-        async with info.context.unit_of_work() as uow:
-            page = await uow.enterprises.page(condition, request)
-        return Connection[Enterprise].of(page, request, Enterprise.of, _key)
+        views = info.context.wiring[PARTIES_VIEWS].enterprises
+        return await connection(
+            info, Enterprise, views, condition, first, after, Enterprise.of_view
+        )
 
     @strawberry.field(description="Gig workers, oldest first. `first` is at most 100.")
     async def workers(
@@ -187,11 +204,10 @@ class PartiesQuery:
         after: str | None = None,
         where: WorkerFilterInput | None = None,
     ) -> Connection[Worker]:
-        request = page_request(first, after)
         where = where or WorkerFilterInput()
         condition = WorkerFilter(
             name_contains=where.name_contains,
-            only=row_scope(info.context.principal, "Worker").ids,
+            only=_scope(info, "Worker"),
             id_number=(
                 checked(
                     "where.id_number",
@@ -203,9 +219,8 @@ class PartiesQuery:
                 else None
             ),
         )
-        async with info.context.unit_of_work() as uow:
-            page = await uow.workers.page(condition, request)
-        return Connection[Worker].of(page, request, Worker.of, _key)
+        views = info.context.wiring[PARTIES_VIEWS].workers
+        return await connection(info, Worker, views, condition, first, after)
 
     @strawberry.field(
         description="A worker's ID number, phone and card unmasked (step-up; audited).",
@@ -213,12 +228,12 @@ class PartiesQuery:
     )
     async def worker_personal_data(self, info: Info, id: strawberry.ID) -> WorkerPersonalData:
         worker_id = _worker_id(info, id)
-        async with info.context.unit_of_work() as uow:
+        async with _parties(info) as uow:
             worker = await uow.workers.get(worker_id)
         if worker is None:
             raise NotFound("there is no such worker", field="id")
-        if info.context.audit_scope is not None:
-            info.context.audit_scope.saw([worker.id])
+        if scope := current_scope():
+            scope.saw([worker.id])
         return WorkerPersonalData(
             id_number=worker.id_number.value,
             phone=worker.phone.value,
@@ -233,96 +248,67 @@ class PartiesQuery:
         after: str | None = None,
         where: InstitutionFilterInput | None = None,
     ) -> Connection[Institution]:
-        request = page_request(first, after)
         where = where or InstitutionFilterInput()
         condition = InstitutionFilter(
             name_contains=where.name_contains,
             kind=where.kind,
-            only=row_scope(info.context.principal, "Institution").ids,
+            only=_scope(info, "Institution"),
         )
-        async with info.context.unit_of_work() as uow:
-            page = await uow.institutions.page(condition, request)
-        return Connection[Institution].of(page, request, Institution.of, _key)
+        views = info.context.wiring[PARTIES_VIEWS].institutions
+        return await connection(info, Institution, views, condition, first, after)
 
 
 @strawberry.input
-class EnterpriseProfileInput:
-    name: str
-    legal_representative: str
-    address: str
-    business_scope: str
-    phone: str
-
-    def command(self) -> service.EnterpriseProfileInput:
-        return service.EnterpriseProfileInput(
-            name=self.name,
-            legal_representative=self.legal_representative,
-            address=self.address,
-            business_scope=self.business_scope,
-            phone=self.phone,
-        )
+class EnterpriseProfileInput(commands.EnterpriseProfileDetails):
+    pass
 
 
 @strawberry.input
-class BankAccountInput:
-    bank_name: str
-    account_number: str
+class BankAccountInput(commands.BankAccountDetails):
+    pass
 
 
 @strawberry.input
-class OnboardEnterpriseInput:
-    credit_code: str
+class OnboardEnterpriseInput(commands.OnboardEnterprise):
     profile: EnterpriseProfileInput
     paying_account: BankAccountInput
 
 
 @strawberry.input
-class ChangeEnterpriseProfileInput:
+class ChangeEnterpriseProfileInput(commands.ChangeEnterpriseProfile):
     id: strawberry.ID
     profile: EnterpriseProfileInput
 
 
 @strawberry.input
-class ChangeEnterprisePayingAccountInput:
+class ChangeEnterprisePayingAccountInput(commands.ChangeEnterprisePayingAccount):
     id: strawberry.ID
     paying_account: BankAccountInput
 
 
 @strawberry.input
-class CloseEnterpriseInput:
+class CloseEnterpriseInput(commands.CloseEnterprise):
     id: strawberry.ID
-    reason: str
 
 
 @strawberry.input
-class RegisterWorkerInput:
-    name: str
-    id_number: str
-    phone: str
-    bank_card: str
-    address: str
+class RegisterWorkerInput(commands.RegisterWorker):
+    pass
 
 
 @strawberry.input
-class ChangeWorkerContactInput:
+class ChangeWorkerContactInput(commands.ChangeWorkerContact):
     id: strawberry.ID
-    phone: str
-    address: str
 
 
 @strawberry.input
-class ChangeWorkerBankCardInput:
+class ChangeWorkerBankCardInput(commands.ChangeWorkerBankCard):
     id: strawberry.ID
-    bank_card: str
 
 
 @strawberry.input
-class RegisterInstitutionInput:
-    kind: InstitutionKind  # type: ignore[valid-type]
-    name: str
-    credit_code: str
-    address: str
-    phone: str
+class RegisterInstitutionInput(commands.RegisterInstitution):
+    pass
 
 
 def _own(info: Info, type_name: str, value: str) -> UUID:
@@ -342,20 +328,17 @@ def _worker_id(info: Info, value: str) -> model.WorkerId:
     return model.WorkerId(_own(info, "Worker", value))
 
 
+def _parties(info: Info) -> PartiesUnitOfWork:
+    return info.context.wiring[PARTIES]()
+
+
 @strawberry.type
 class PartiesMutation:
     @strawberry.mutation(description="Onboard an enterprise (PARTY-01).")
     async def onboard_enterprise(self, info: Info, input: OnboardEnterpriseInput) -> Enterprise:
         with reported_under("input"):
-            command = service.OnboardEnterprise(
-                credit_code=input.credit_code,
-                profile=input.profile.command(),
-                bank_name=input.paying_account.bank_name,
-                account_number=input.paying_account.account_number,
-            )
-            ctx = info.context
             return Enterprise.of(
-                await service.onboard_enterprise(command, ctx.unit_of_work(), ctx.clock)
+                await service.onboard_enterprise(input, _parties(info), info.context.clock)
             )
 
     @strawberry.mutation(description="Change an enterprise's profile (PARTY-01 account change).")
@@ -363,109 +346,69 @@ class PartiesMutation:
         self, info: Info, input: ChangeEnterpriseProfileInput
     ) -> Enterprise:
         with reported_under("input"):
-            return Enterprise.of(
-                await service.change_enterprise_profile(
-                    _enterprise_id(info, input.id),
-                    input.profile.command(),
-                    info.context.unit_of_work(),
-                )
-            )
+            id = _enterprise_id(info, input.id)
+            return Enterprise.of(await service.change_enterprise_profile(id, input, _parties(info)))
 
     @strawberry.mutation(description="Change the bank account an enterprise pays in from.")
     async def change_enterprise_paying_account(
         self, info: Info, input: ChangeEnterprisePayingAccountInput
     ) -> Enterprise:
         with reported_under("input"):
+            id = _enterprise_id(info, input.id)
             return Enterprise.of(
-                await service.change_enterprise_paying_account(
-                    _enterprise_id(info, input.id),
-                    input.paying_account.bank_name,
-                    input.paying_account.account_number,
-                    info.context.unit_of_work(),
-                )
+                await service.change_enterprise_paying_account(id, input, _parties(info))
             )
 
     @strawberry.mutation(description="Close an enterprise's account (PARTY-01 account closure).")
     async def close_enterprise(self, info: Info, input: CloseEnterpriseInput) -> Enterprise:
         with reported_under("input"):
-            ctx = info.context
+            id = _enterprise_id(info, input.id)
             return Enterprise.of(
-                await service.close_enterprise(
-                    _enterprise_id(info, input.id), input.reason, ctx.unit_of_work(), ctx.clock
-                )
+                await service.close_enterprise(id, input, _parties(info), info.context.clock)
             )
 
     @strawberry.mutation(description="Register a gig worker (PARTY-03).")
     async def register_worker(self, info: Info, input: RegisterWorkerInput) -> Worker:
         with reported_under("input"):
-            command = service.RegisterWorker(
-                name=input.name,
-                id_number=input.id_number,
-                phone=input.phone,
-                bank_card=input.bank_card,
-                address=input.address,
+            return Worker.of(
+                await service.register_worker(input, _parties(info), info.context.clock)
             )
-            ctx = info.context
-            return Worker.of(await service.register_worker(command, ctx.unit_of_work(), ctx.clock))
 
     @strawberry.mutation(description="Change a worker's phone and address.")
     async def change_worker_contact(self, info: Info, input: ChangeWorkerContactInput) -> Worker:
         with reported_under("input"):
-            return Worker.of(
-                await service.change_worker_contact(
-                    _worker_id(info, input.id),
-                    input.phone,
-                    input.address,
-                    info.context.unit_of_work(),
-                )
-            )
+            id = _worker_id(info, input.id)
+            return Worker.of(await service.change_worker_contact(id, input, _parties(info)))
 
     @strawberry.mutation(description="Change the bank card a worker is paid to.")
     async def change_worker_bank_card(self, info: Info, input: ChangeWorkerBankCardInput) -> Worker:
         with reported_under("input"):
-            return Worker.of(
-                await service.change_worker_bank_card(
-                    _worker_id(info, input.id), input.bank_card, info.context.unit_of_work()
-                )
-            )
+            id = _worker_id(info, input.id)
+            return Worker.of(await service.change_worker_bank_card(id, input, _parties(info)))
 
     @strawberry.mutation(description="Register a bank, insurer or guarantor (PARTY-05).")
     async def register_institution(
         self, info: Info, input: RegisterInstitutionInput
     ) -> Institution:
         with reported_under("input"):
-            command = service.RegisterInstitution(
-                kind=input.kind,
-                name=input.name,
-                credit_code=input.credit_code,
-                address=input.address,
-                phone=input.phone,
-            )
-            ctx = info.context
             return Institution.of(
-                await service.register_institution(command, ctx.unit_of_work(), ctx.clock)
+                await service.register_institution(input, _parties(info), info.context.clock)
             )
 
 
-async def _enterprise_nodes(uow: UnitOfWork, ids: list[UUID]) -> list[Node]:
-    return [
-        Enterprise.of(e) for e in await uow.enterprises.get_many([*map(model.EnterpriseId, ids)])
-    ]
-
-
-async def _worker_nodes(uow: UnitOfWork, ids: list[UUID]) -> list[Node]:
-    return [Worker.of(w) for w in await uow.workers.get_many([*map(model.WorkerId, ids)])]
-
-
-async def _institution_nodes(uow: UnitOfWork, ids: list[UUID]) -> list[Node]:
-    return [
-        Institution.of(i) for i in await uow.institutions.get_many([*map(model.InstitutionId, ids)])
-    ]
-
-
-NODE_LOADERS: dict[str, Callable[[UnitOfWork, list[UUID]], Awaitable[list[Node]]]] = {
-    "Enterprise": _enterprise_nodes,
-    "Worker": _worker_nodes,
-    "Institution": _institution_nodes,
+NODE_TYPES: dict[str, NodeType[Node]] = {
+    "Enterprise": NodeType(
+        Enterprise, lambda info: info.context.wiring[PARTIES_VIEWS].enterprises, Enterprise.of_view
+    ),
+    "Worker": NodeType(
+        Worker,
+        lambda info: info.context.wiring[PARTIES_VIEWS].workers,
+        lambda view: of_view(Worker, view),
+    ),
+    "Institution": NodeType(
+        Institution,
+        lambda info: info.context.wiring[PARTIES_VIEWS].institutions,
+        lambda view: of_view(Institution, view),
+    ),
 }
-"""How ``node(id:)`` fetches each type: one query for all the ids of a type."""
+"""How ``node(id:)`` fetches each type: one query per type and level, through a DataLoader."""

@@ -5,6 +5,7 @@ from datetime import datetime
 
 import strawberry
 
+from ...auth.step_up import SECOND_FACTORS
 from .context import Info
 from .identity import Me
 
@@ -55,29 +56,29 @@ class StepUpInput:
 class StepUpMutation:
     @strawberry.mutation(description="Start TOTP enrolment for an authenticator app.")
     async def enrol_totp(self, info: Info) -> TotpEnrolment:
-        enrolment = await info.context.audited_second_factors.enrol_totp(info.context.principal)
+        enrolment = await info.context.wiring[SECOND_FACTORS].enrol_totp(info.context.principal)
         return TotpEnrolment(secret=enrolment.secret, provisioning_uri=enrolment.provisioning_uri)
 
     @strawberry.mutation(description="Finish TOTP enrolment with a code from the app.")
     async def confirm_totp(self, info: Info, input: ConfirmTotpInput) -> Me:
-        factors = info.context.audited_second_factors
+        factors = info.context.wiring[SECOND_FACTORS]
         return Me.of(await factors.confirm_totp(info.context.principal, input.code))
 
     @strawberry.mutation(description="Text a one-time code to your phone for stepUp.")
     async def send_step_up_code(self, info: Info) -> SmsCodeSent:
-        code = await info.context.audited_second_factors.send_sms_code(info.context.principal)
+        code = await info.context.wiring[SECOND_FACTORS].send_sms_code(info.context.principal)
         return SmsCodeSent(expires_at=code.expires_at)
 
     @strawberry.mutation(description="Set the transaction password (SEC-04).")
     async def set_transaction_password(self, info: Info, input: SetTransactionPasswordInput) -> Me:
-        account = await info.context.audited_second_factors.set_transaction_password(
+        account = await info.context.wiring[SECOND_FACTORS].set_transaction_password(
             info.context.principal, input.current_password, input.transaction_password
         )
         return Me.of(account)
 
     @strawberry.mutation(description="Prove a second factor; returns an elevated access token.")
     async def step_up(self, info: Info, input: StepUpInput) -> StepUpPayload:
-        proven = await info.context.audited_second_factors.step_up(
+        proven = await info.context.wiring[SECOND_FACTORS].step_up(
             info.context.principal, input.method.value, input.code
         )
         return StepUpPayload(

@@ -34,10 +34,12 @@ from starlette.responses import Response
 
 from ...auth.principal import Principal
 from ...auth.tokens import Unauthenticated
+from ...controls.confirmation import preview
 from ...domain.shared.clock import Clock
 from ...domain.shared.errors import DomainError
 from ..schema import graphql_core_schema
-from ..schema.auditing import audit_refusal
+from ..schema.audit import audit_refusal
+from ..schema.context import Context
 from .errors import format_error
 from .limits.document import DocumentLimits, checked_document
 from .limits.throttle import Admission, QueryCosts, budget_key
@@ -173,7 +175,7 @@ class GraphQLEndpoint:
     def __init__(
         self,
         schema: strawberry.Schema,
-        make_context: Callable[[Request, Principal, bool], Any],
+        make_context: Callable[[Request, Principal], Context],
         request_id: Callable[[Request], str],
         authenticate: Callable[[Request], Awaitable[Principal]],
         clock: Clock,
@@ -307,7 +309,7 @@ class GraphQLEndpoint:
         denied = validate(self._schema, document, [policy_rule(principal, self._clock.now())])
         if denied:
             if operation is not None:
-                context = self._make_context(request, principal, False)
+                context = self._make_context(request, principal)
                 await audit_refusal(context, self._schema, document, operation, denied)
             refusals = [format_error(e, request_id) for e in denied]
             return self._respond(
@@ -320,17 +322,18 @@ class GraphQLEndpoint:
         await self._documents.register(source)
 
         async def run(dry_run: bool) -> Answer:
-            result = execute_document(
-                self._schema,
-                document,
-                context_value=self._make_context(request, principal, dry_run),
-                variable_values=params.variables,
-                operation_name=params.operation_name,
-                executor_class=self._strawberry.execution_context_class,
-                hide_suggestions=self._hide_suggestions,
-            )
-            if is_awaitable(result):
-                result = await result
+            with preview(dry_run):
+                result = execute_document(
+                    self._schema,
+                    document,
+                    context_value=self._make_context(request, principal),
+                    variable_values=params.variables,
+                    operation_name=params.operation_name,
+                    executor_class=self._strawberry.execution_context_class,
+                    hide_suggestions=self._hide_suggestions,
+                )
+                if is_awaitable(result):
+                    result = await result
             assert isinstance(result, ExecutionResult)
             formatted = [format_error(e, request_id) for e in result.errors or []]
             costs = {"extensions": admission.extensions}
@@ -385,7 +388,7 @@ class GraphQLEndpoint:
             if str(error.get("extensions", {}).get("code", "")).startswith(GUARD_CODES)
         ]
         if refusals:
-            context = self._make_context(request, principal, False)
+            context = self._make_context(request, principal)
             await audit_refusal(context, self._schema, document, operation, refusals)
 
     def _shared_caches_may_keep(self, request: Request) -> bool:

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 
-from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from src.auth.accounts import Account
 from src.auth.challenges import Challenges
 from src.auth.lockout import LockoutPolicy
@@ -13,7 +12,7 @@ from src.auth.passwords import Passwords
 from src.auth.roles import Role
 from src.auth.service import Identity
 from src.auth.tokens import AccessTokens, SigningKey
-from tests.conftest import FixedClock
+from tests.conftest import AnyUnitOfWork, FixedClock
 
 PASSWORD = "Tr4vel-Kite-Moon"
 ANSWER = "K7P3Q"
@@ -26,7 +25,7 @@ def passwords() -> Passwords:
 
 @pytest.fixture
 def identity(
-    unit_of_work: Callable[[], PostgresUnitOfWork], clock: FixedClock, passwords: Passwords
+    unit_of_work: Callable[[], AnyUnitOfWork], clock: FixedClock, passwords: Passwords
 ) -> Identity:
     return Identity(
         unit_of_work=unit_of_work,
@@ -44,7 +43,7 @@ MakeAccount = Callable[..., Awaitable[Account]]
 
 @pytest.fixture
 def make_account(
-    unit_of_work: Callable[[], PostgresUnitOfWork], clock: FixedClock, passwords: Passwords
+    unit_of_work: Callable[[], AnyUnitOfWork], clock: FixedClock, passwords: Passwords
 ) -> MakeAccount:
     async def make(
         login: str = "wangfang", roles: frozenset[Role] = frozenset({Role.OPERATOR}), **kw: object

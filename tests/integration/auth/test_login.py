@@ -10,13 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.adapters.postgres.tables import outbox_messages
-from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from src.auth.passwords import Passwords, Verification
 from src.auth.service import Answer, Identity
 from src.auth.sessions import Client
 from src.domain.shared.errors import DomainError
 from src.domain.shared.pagination import PageRequest
-from tests.conftest import FixedClock
+from tests.conftest import AnyUnitOfWork, FixedClock
 from tests.integration.auth.conftest import ANSWER, PASSWORD, MakeAccount
 
 HOME = Client("198.51.100.7", "pytest")
@@ -114,7 +113,7 @@ async def test_sec_03_lock_periods_grow_on_repeat(
 async def test_sec_03_concurrent_wrong_passwords_lock_at_exactly_n(
     identity: Identity,
     make_account: MakeAccount,
-    unit_of_work: Callable[[], PostgresUnitOfWork],
+    unit_of_work: Callable[[], AnyUnitOfWork],
     db: AsyncEngine,
 ) -> None:
     await make_account(phone="13812345678")

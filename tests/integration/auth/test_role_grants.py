@@ -8,9 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.adapters.postgres.tables import audit_records
-from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from src.auth.roles import Role
-from tests.conftest import SignIn
+from tests.conftest import AnyUnitOfWork, SignIn
 from tests.integration.auth.conftest import MakeAccount
 
 REQUEST = """mutation($input: RequestRoleGrantInput!) {
@@ -31,7 +30,7 @@ async def test_sec_08_a_grant_is_decided_by_another_secadmin(
     app_client: httpx.AsyncClient,
     sign_in: SignIn,
     make_account: MakeAccount,
-    unit_of_work: Callable[[], PostgresUnitOfWork],
+    unit_of_work: Callable[[], AnyUnitOfWork],
 ) -> None:
     target = await make_account("liming", frozenset({Role.OPERATOR}))
     maker = await sign_in(Role.SECADMIN, stepped_up=True)

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.adapters.postgres.tables import outbox_messages
-from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from src.auth.lockout import LockoutPolicy
 from src.auth.policy import STEP_UP_MAX_AGE
 from src.auth.principal import Principal
@@ -20,7 +19,7 @@ from src.auth.service import Identity
 from src.auth.sessions import Client
 from src.auth.step_up import SecondFactors
 from src.domain.shared.errors import DomainError
-from tests.conftest import FixedClock
+from tests.conftest import AnyUnitOfWork, FixedClock
 from tests.integration.auth.conftest import PASSWORD, MakeAccount
 
 HOME = Client("198.51.100.7", "pytest")
@@ -28,7 +27,7 @@ HOME = Client("198.51.100.7", "pytest")
 
 @pytest.fixture
 def factors(
-    identity: Identity, unit_of_work: Callable[[], PostgresUnitOfWork], clock: FixedClock
+    identity: Identity, unit_of_work: Callable[[], AnyUnitOfWork], clock: FixedClock
 ) -> SecondFactors:
     return SecondFactors(unit_of_work, identity.passwords, identity.tokens, clock, LockoutPolicy())
 

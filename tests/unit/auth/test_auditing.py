@@ -9,8 +9,7 @@ from src.auth.access import Forbidden
 from src.auth.principal import Principal
 from src.auth.roles import Role
 from src.auth.tokens import Unauthenticated
-from src.controls.audit import Outcome
-from src.controls.auditing import AuditScope, Origin
+from src.controls.audit import AuditScope, Origin, Outcome
 from src.domain.parties.model import EnterpriseClosed
 from src.domain.shared.errors import DomainError
 from tests.conftest import FixedClock

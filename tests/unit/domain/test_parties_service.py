@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from stdnum.cn import ric
 
-from src.domain.parties import service
+from src.domain.parties import commands, service
 from src.domain.parties.model import EnterpriseStatus, InstitutionKind
 from src.domain.shared.errors import DomainError
 from tests.conftest import FixedClock
@@ -14,7 +14,7 @@ from tests.unit.fakes import FakeDatabase
 CREDIT_CODE = "91110000600037341L"
 
 
-def onboarding(**changes: str) -> service.OnboardEnterprise:
+def onboarding(**changes: str) -> commands.OnboardEnterprise:
     profile = {
         "name": "北京星河即时配送有限公司",
         "legal_representative": "赵建国",
@@ -23,15 +23,17 @@ def onboarding(**changes: str) -> service.OnboardEnterprise:
         "phone": "13900000001",
     }
     profile.update({k: v for k, v in changes.items() if k in profile})
-    return service.OnboardEnterprise(
+    return commands.OnboardEnterprise(
         credit_code=changes.get("credit_code", CREDIT_CODE),
-        profile=service.EnterpriseProfileInput(**profile),
-        bank_name=changes.get("bank_name", "中国工商银行"),
-        account_number=changes.get("account_number", "0200001234567890"),
+        profile=commands.EnterpriseProfileDetails(**profile),
+        paying_account=commands.BankAccountDetails(
+            bank_name=changes.get("bank_name", "中国工商银行"),
+            account_number=changes.get("account_number", "0200001234567890"),
+        ),
     )
 
 
-def registration(born: str = "19900307", **changes: str) -> service.RegisterWorker:
+def registration(born: str = "19900307", **changes: str) -> commands.RegisterWorker:
     body = f"110105{born}001"
     fields = {
         "name": "王芳",
@@ -41,7 +43,7 @@ def registration(born: str = "19900307", **changes: str) -> service.RegisterWork
         "address": "北京市朝阳区建国路2号",
     }
     fields.update(changes)
-    return service.RegisterWorker(**fields)
+    return commands.RegisterWorker(**fields)
 
 
 @pytest.fixture
@@ -94,16 +96,22 @@ async def test_party_01_a_closed_account_cannot_be_changed_or_closed_again(
 ) -> None:
     enterprise = await service.onboard_enterprise(onboarding(), database.unit_of_work(), clock)
     closed = await service.close_enterprise(
-        enterprise.id, "业务终止", database.unit_of_work(), clock
+        enterprise.id, commands.CloseEnterprise("业务终止"), database.unit_of_work(), clock
     )
     assert (closed.status, closed.closed_at) == (EnterpriseStatus.CLOSED, clock.now())
     with pytest.raises(DomainError) as changing:
         await service.change_enterprise_paying_account(
-            enterprise.id, "招商银行", "1100791900001", database.unit_of_work()
+            enterprise.id,
+            commands.ChangeEnterprisePayingAccount(
+                commands.BankAccountDetails("招商银行", "1100791900001")
+            ),
+            database.unit_of_work(),
         )
     assert changing.value.code == "ENTERPRISE_CLOSED"
     with pytest.raises(DomainError) as closing:
-        await service.close_enterprise(enterprise.id, "再次", database.unit_of_work(), clock)
+        await service.close_enterprise(
+            enterprise.id, commands.CloseEnterprise("再次"), database.unit_of_work(), clock
+        )
     assert closing.value.code == "ENTERPRISE_CLOSED"
 
 
@@ -112,7 +120,11 @@ async def test_party_01_account_change_replaces_the_paying_account(
 ) -> None:
     enterprise = await service.onboard_enterprise(onboarding(), database.unit_of_work(), clock)
     await service.change_enterprise_paying_account(
-        enterprise.id, "招商银行", "1100 7919 0000 1", database.unit_of_work()
+        enterprise.id,
+        commands.ChangeEnterprisePayingAccount(
+            commands.BankAccountDetails("招商银行", "1100 7919 0000 1")
+        ),
+        database.unit_of_work(),
     )
     stored = database.tables["enterprises"][enterprise.id]
     assert (stored.paying_account.bank_name, stored.paying_account.account_number) == (
@@ -128,7 +140,9 @@ async def test_changing_an_unknown_enterprise_is_not_found(
     from src.domain.shared.ids import new_id
 
     with pytest.raises(DomainError) as caught:
-        await service.close_enterprise(EnterpriseId(new_id()), "x", database.unit_of_work(), clock)
+        await service.close_enterprise(
+            EnterpriseId(new_id()), commands.CloseEnterprise("x"), database.unit_of_work(), clock
+        )
     assert (caught.value.code, caught.value.field) == ("NOT_FOUND", "id")
 
 
@@ -208,7 +222,7 @@ async def test_party_05_institutions_of_each_kind_register_once(
     database: FakeDatabase, clock: FixedClock
 ) -> None:
     for kind in InstitutionKind:
-        command = service.RegisterInstitution(
+        command = commands.RegisterInstitution(
             kind=kind,
             name=f"{kind.value} institution",
             credit_code={"bank": CREDIT_CODE, "insurer": "91310000132149237G"}.get(
