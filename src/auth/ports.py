@@ -20,6 +20,10 @@ class AccountRepository(Protocol):
 
 
 class GuardRepository(Protocol):
+    async def get(self, key: str) -> Guard:
+        """The guard for ``key`` as last committed, not locked (a new one if there is none)."""
+        ...
+
     async def lock(self, key: str) -> Guard:
         """The guard for ``key``, created if new, locked for update until the transaction ends."""
         ...

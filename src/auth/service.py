@@ -2,7 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from ..domain.shared.clock import Clock
@@ -11,7 +11,7 @@ from ..domain.shared.pagination import Page, PageRequest
 from ..domain.shared.wiring import Port
 from .accounts import Account, AccountExists, AccountStatus, InvalidCredentials, normalised_login
 from .challenges import ChallengeRequired, Challenges, IssuedChallenge
-from .lockout import LockoutPolicy
+from .lockout import Guard, LockoutPolicy
 from .passwords import Passwords, check_strength
 from .ports import IdentityUnitOfWork
 from .principal import Principal
@@ -102,7 +102,10 @@ class Identity:
         """SEC-01…SEC-03, SEC-09: the same ``INVALID_CREDENTIALS`` for an unknown login, a
         wrong password and a locked account, after the same password-hash work. Attempts on
         one login name are serialised by its guard's row lock, so the lock engages at exactly
-        the N-th consecutive failure however many attempts arrive at once."""
+        the N-th consecutive failure however many attempts arrive at once. The source
+        address's guard row is locked only to count a failure, after the password check, so
+        the throttle engages at exactly its N-th failure too without making one address's
+        sign-ins wait for each other's password checks."""
         now = self.clock.now()
         async with self.unit_of_work() as uow:
             outcome = await self._attempt(uow, normalised_login(login), password, answer, client)
@@ -114,8 +117,6 @@ class Identity:
             await uow.commit()
         if outcome.signed_in is not None:
             return outcome.signed_in
-        if isinstance(outcome.error, InvalidCredentials):
-            await self._count_ip_failure(client)
         raise outcome.error or InvalidCredentials()
 
     async def _attempt(
@@ -127,7 +128,7 @@ class Identity:
         client: Client,
     ) -> "_Outcome":
         now = self.clock.now()
-        if (await uow.guards.lock(f"ip:{client.ip}")).is_locked(now):
+        if (await uow.guards.get(f"ip:{client.ip}")).is_locked(now):
             return _Outcome("throttled", error=LoginThrottled())
         guard = await uow.guards.lock(f"login:{name}")
         account = await uow.accounts.by_login(name, for_update=True)
@@ -138,16 +139,8 @@ class Identity:
             return _Outcome("challenge_required", account_id, error=ChallengeRequired())
         usable = account if account and account.status is AccountStatus.ACTIVE else None
         check = self.passwords.verify(usable.password_hash if usable else None, password)
-        if guard.is_locked(now):
-            return _Outcome("locked", account_id, error=InvalidCredentials())
-        if usable is None or not check.ok:
-            locks = guard.record_failure(self.account_lockout, now)
-            await uow.guards.save(guard)
-            if locks and account is not None and account.phone:
-                await uow.notifier.notify(
-                    "sms", account.phone, "account_locked", LOCKED_MESSAGE, now
-                )
-            return _Outcome("locked" if locks else "failed", account_id, InvalidCredentials())
+        if guard.is_locked(now) or usable is None or not check.ok:
+            return await self._failed(uow, guard, account, client.ip, now)
         guard.record_success()
         await uow.guards.save(guard)
         if check.needs_rehash:
@@ -157,16 +150,42 @@ class Identity:
         await uow.sessions.add(session)
         return _Outcome("ok", account_id, signed_in=await self._tokens(uow, usable, session))
 
+    async def _failed(
+        self,
+        uow: IdentityUnitOfWork,
+        guard: Guard,
+        account: Account | None,
+        ip: str,
+        now: datetime,
+    ) -> "_Outcome":
+        """Count a failed attempt against its source address, then (unless the address is
+        throttled by now) against its login name's ``guard``."""
+        if not await self._count_ip_failure(uow, ip, now):
+            return _Outcome("throttled", error=LoginThrottled())
+        account_id = account.id if account else None
+        if guard.is_locked(now):
+            return _Outcome("locked", account_id, error=InvalidCredentials())
+        locks = guard.record_failure(self.account_lockout, now)
+        await uow.guards.save(guard)
+        if locks and account is not None and account.phone:
+            await uow.notifier.notify("sms", account.phone, "account_locked", LOCKED_MESSAGE, now)
+        return _Outcome("locked" if locks else "failed", account_id, InvalidCredentials())
+
+    async def _count_ip_failure(self, uow: IdentityUnitOfWork, ip: str, now: datetime) -> bool:
+        """Count a failure against ``ip``; False, counting nothing, when it is throttled. Its
+        guard's row stays locked until the attempt commits, so deciding and counting are one
+        step for every attempt from ``ip``. It is locked after the login name's guard and the
+        account, the one order of a sign-in's row locks, so attempts cannot deadlock."""
+        guard = await uow.guards.lock(f"ip:{ip}")
+        if guard.is_locked(now):
+            return False
+        guard.record_failure(self.ip_lockout, now)
+        await uow.guards.save(guard)
+        return True
+
     async def _solved(self, uow: IdentityUnitOfWork, answer: Answer) -> bool:
         stored = await uow.challenges.take(answer.challenge_id, self.clock.now())
         return stored is not None and self.challenges.matches(stored, answer.text)
-
-    async def _count_ip_failure(self, client: Client) -> None:
-        async with self.unit_of_work() as uow:
-            guard = await uow.guards.lock(f"ip:{client.ip}")
-            guard.record_failure(self.ip_lockout, self.clock.now())
-            await uow.guards.save(guard)
-            await uow.commit()
 
     async def _tokens(
         self, uow: IdentityUnitOfWork, account: Account, session: Session

@@ -99,6 +99,12 @@ class PostgresGuardRepository:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
+    async def get(self, key: str) -> Guard:
+        row = (
+            await self._connection.execute(select(login_guards).where(login_guards.c.key == key))
+        ).first()
+        return Guard(key) if row is None else _guard(row)
+
     async def lock(self, key: str) -> Guard:
         await self._connection.execute(
             pg_insert(login_guards)
@@ -110,7 +116,7 @@ class PostgresGuardRepository:
                 select(login_guards).where(login_guards.c.key == key).with_for_update()
             )
         ).one()
-        return Guard(row.key, row.failures, row.window_started_at, row.locked_until, row.lockouts)
+        return _guard(row)
 
     async def save(self, guard: Guard) -> None:
         await self._connection.execute(
@@ -123,6 +129,10 @@ class PostgresGuardRepository:
                 lockouts=guard.lockouts,
             )
         )
+
+
+def _guard(row: Row[Any]) -> Guard:
+    return Guard(row.key, row.failures, row.window_started_at, row.locked_until, row.lockouts)
 
 
 def _session(row: Row[Any]) -> Session:

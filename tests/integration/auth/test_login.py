@@ -3,13 +3,15 @@ after the 2nd failure, a lock at exactly the N-th, growing lock periods, IP thro
 notifications, rotating refresh tokens with reuse detection, logout."""
 
 import asyncio
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from src.adapters.postgres.tables import outbox_messages
+from src.adapters.postgres.tables import login_events, outbox_messages
+from src.auth.lockout import LockoutPolicy
 from src.auth.passwords import Passwords, Verification
 from src.auth.service import Answer, Identity
 from src.auth.sessions import Client
@@ -151,6 +153,56 @@ async def test_a_source_ip_with_too_many_failures_is_throttled(
     assert await fail(identity, "someone-else") == "LOGIN_THROTTLED"
     other = Client("192.0.2.1", "pytest")
     await identity.login("wangfang", PASSWORD, None, other)
+
+
+async def burst(identity: Identity, max_failures: int, size: int) -> list[str]:
+    """``size`` concurrent wrong passwords from ``HOME``, each for its own login (so no
+    login is locked), with an IP limit of ``max_failures``: their answers."""
+    identity.ip_lockout = LockoutPolicy(max_failures=max_failures, challenge_after=None)
+    return await asyncio.gather(*(fail(identity, f"user{i}") for i in range(size)))
+
+
+@pytest.mark.parametrize("max_failures", [10, 30])
+async def test_a_burst_from_one_address_is_throttled_at_exactly_the_nth_failure(
+    identity: Identity,
+    unit_of_work: Callable[[], AnyUnitOfWork],
+    db: AsyncEngine,
+    max_failures: int,
+) -> None:
+    codes = await burst(identity, max_failures, 100)
+    assert Counter(codes) == {
+        "INVALID_CREDENTIALS": max_failures,
+        "LOGIN_THROTTLED": 100 - max_failures,
+    }
+    async with unit_of_work() as uow:
+        guard = await uow.guards.lock(f"ip:{HOME.ip}")
+    assert (guard.lockouts, guard.failures) == (1, 0)  # locked once, nothing counted since
+    async with db.connect() as connection:
+        results = (await connection.execute(select(login_events.c.result))).scalars().all()
+    assert Counter(results) == {"failed": max_failures, "throttled": 100 - max_failures}
+
+
+async def test_the_right_password_from_a_throttled_address_is_refused_until_it_ends(
+    identity: Identity, make_account: MakeAccount, clock: FixedClock
+) -> None:
+    await make_account()
+    await burst(identity, 10, 20)
+    with pytest.raises(DomainError) as throttled:
+        await identity.login("wangfang", PASSWORD, None, HOME)
+    assert throttled.value.code == "LOGIN_THROTTLED"
+    clock.advance(minutes=16)
+    await identity.login("wangfang", PASSWORD, None, HOME)
+
+
+async def test_a_sign_in_does_not_wait_for_its_address_guard_row(
+    identity: Identity, make_account: MakeAccount, unit_of_work: Callable[[], AnyUnitOfWork]
+) -> None:
+    """Only counting a failure locks the address's guard: one address's sign-ins do not
+    queue behind each other's password checks."""
+    await make_account()
+    async with unit_of_work() as uow:
+        await uow.guards.lock(f"ip:{HOME.ip}")  # as a failure being counted does
+        await asyncio.wait_for(identity.login("wangfang", PASSWORD, None, HOME), timeout=5)
 
 
 async def test_sec_09_refresh_rotates_and_reuse_revokes_the_family(
