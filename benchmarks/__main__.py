@@ -2,4 +2,8 @@ import sys
 
 from .run import main
 
-sys.exit(main())
+try:
+    sys.exit(main())
+except KeyboardInterrupt:
+    print("\ninterrupted: servers and database stopped", file=sys.stderr)
+    sys.exit(130)

@@ -52,7 +52,8 @@ SELECT json_build_object('data', json_build_object('{listing.root}', json_build_
         '[]'),
     'pageInfo', json_build_object(
         'hasNextPage', (SELECT count(*) FROM page) > $1::int,
-        'endCursor', (SELECT {_base64url("cursor")} FROM page WHERE n = $1::int)))))::text
+        'endCursor', (SELECT {_base64url("cursor")} FROM page WHERE n <= $1::int
+                      ORDER BY n DESC LIMIT 1)))))::text
 """  # noqa: S608 - built from the constants in cases.py, no input
 
 
@@ -60,8 +61,9 @@ async def _no_reset(connection: asyncpg.Connection) -> None:
     """Read-only routes leave no session state behind: skip asyncpg's reset query."""
 
 
-def create_app() -> Starlette:
-    settings = Settings.from_env()
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The reference app on ``settings`` (default: the environment's, as Flexfin reads it)."""
+    settings = settings or Settings.from_env()
     assert settings.database_url, "DATABASE_URL must be set"
     cipher = FieldCipher(settings.pii_keys, settings.pii_hash_key)
     pool: asyncpg.Pool[Any] | None = None

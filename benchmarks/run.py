@@ -10,6 +10,7 @@ import datetime
 import json
 import os
 import platform
+import signal
 import socket
 import subprocess
 import sys
@@ -216,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--statement-requests", type=int, default=5, help="counted per case")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     args = parser.parse_args(argv)
+    # Ctrl-C and kill alike stop the servers and the embedded PostgreSQL on the way out.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     RESULTS.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()
 
