@@ -207,7 +207,7 @@ def _table(results: dict[str, Any], concurrency: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    parser.add_argument("--requests", type=int, default=400, help="per side and case (400)")
+    parser.add_argument("--requests", type=int, default=300, help="per side and case (300)")
     parser.add_argument("--warmup", type=int, default=30, help="per side and case (30)")
     parser.add_argument(
         "--concurrency", type=int, default=8, help="clients for req/s; 1 = sequential only (8)"
