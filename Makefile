@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install explorer lint typecheck contracts pytest lock clean
+.PHONY: run test install explorer lint typecheck contracts pytest bench lock clean
 
 run: install explorer ## start the server with demo data (embedded PostgreSQL unless DATABASE_URL)
 	$(BIN)/flexfin serve
@@ -38,6 +38,9 @@ contracts:
 
 pytest:
 	$(BIN)/pytest
+
+bench: install ## Flexfin against a plain Starlette reference, ~2 minutes (docs/performance.md)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 lock: ## re-pin requirements/*.lock after changing pyproject.toml (needs uv)
 	for lock in runtime dev; do \

@@ -1,0 +1,1 @@
+"""Flexfin against a plain Starlette + asyncpg reference (``make bench``, docs/performance.md)."""
