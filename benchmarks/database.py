@@ -22,8 +22,7 @@ from sqlalchemy.engine import make_url
 
 from src.demo import GIVEN_NAMES, REGIONS, STREETS, SURNAMES, bank_card, credit_code, id_number
 from src.domain.parties.identifiers import BankAccount, BankCardNumber, CreditCode, IdNumber, Phone
-from src.domain.parties.model import Enterprise, Worker
-from src.domain.parties.service import EnterpriseProfileInput
+from src.domain.parties.model import Enterprise, EnterpriseProfile, Worker
 from src.domain.shared.clock import SystemClock
 from src.settings import Settings
 
@@ -82,16 +81,16 @@ def flexfin(*args: str, url: str) -> None:
 def _enterprise(serial: int, rng: random.Random) -> Enterprise:
     region = list(REGIONS)[serial % len(REGIONS)]
     city = REGIONS[region]
-    profile = EnterpriseProfileInput(
+    profile = EnterpriseProfile(
         name=f"{city[:2]}{rng.choice(SURNAMES)}{rng.choice(GIVEN_NAMES)}{serial}号服务有限公司",
         legal_representative=rng.choice(SURNAMES) + rng.choice(GIVEN_NAMES),
         address=f"{city}{rng.choice(STREETS)}{rng.randint(1, 300)}号",
         business_scope="即时配送；家政服务；信息技术咨询",
-        phone=f"139{serial:08d}",
+        phone=Phone(f"139{serial:08d}"),
     )
     return Enterprise.onboard(
         CreditCode(credit_code(region, serial)),
-        profile.checked(),
+        profile,
         BankAccount("中国工商银行", f"{11000000 + serial:08d}{serial:010d}"),
         SystemClock().now(),
     )
