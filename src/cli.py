@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import signal
 import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
@@ -161,6 +162,8 @@ def serve(settings: Settings, migrate: bool | None, seed: bool | None) -> int:
     if embedded and settings.is_production:
         log.error("DATABASE_URL is required when FLEXFIN_ENV=production")
         return 2
+    # docker stop, systemd: SIGTERM stops everything as Ctrl-C does, the embedded server too
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with database(settings) as url:
         if migrate if migrate is not None else embedded:
             upgrade_to_head(url)
