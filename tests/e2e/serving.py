@@ -44,6 +44,10 @@ def processes_of(data_dir: Path) -> list[psutil.Process]:
     return found
 
 
+def postmaster_pid(data_dir: Path) -> int:
+    return int((data_dir / "postgres" / "postmaster.pid").read_text().split("\n", 1)[0])
+
+
 @contextlib.contextmanager
 def serving(data_dir: Path, *args: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """``flexfin serve *args`` on ``data_dir``, ready; yields the process and its base URL and
