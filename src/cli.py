@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import importlib.util
 import logging
 import signal
 import sys
@@ -152,6 +153,11 @@ async def _purge(url: str) -> int:
         await engine.dispose()
 
 
+def _if_installed(module: str) -> str:
+    """``module`` (uvicorn's name for uvloop or httptools) if it is installed, else "auto"."""
+    return module if importlib.util.find_spec(module) else "auto"
+
+
 def serve(settings: Settings, migrate: bool | None, seed: bool | None) -> int:
     import uvicorn
 
@@ -175,6 +181,8 @@ def serve(settings: Settings, migrate: bool | None, seed: bool | None) -> int:
             app,
             host=settings.host,
             port=settings.port,
+            loop=_if_installed("uvloop"),
+            http=_if_installed("httptools"),
             log_config=None,
             timeout_graceful_shutdown=settings.shutdown_grace_seconds,
             server_header=False,
