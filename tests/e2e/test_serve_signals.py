@@ -1,12 +1,13 @@
 """`flexfin serve` on the embedded PostgreSQL stops everything on SIGTERM (docker stop,
-systemd) and starts again by itself after an unclean stop. The tests share one data folder
-(initdb takes seconds); each leaves nothing running."""
+systemd), with workers too, and starts again by itself after an unclean stop. The tests share
+one data folder (initdb takes seconds); each leaves nothing running."""
 
 import os
 import signal
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.e2e.serving import (
@@ -25,9 +26,14 @@ def data_dir() -> Iterator[Path]:
         yield path
 
 
-def test_sigterm_stops_the_server_and_postgres(data_dir: Path) -> None:
-    with serving(data_dir, "--no-seed-demo") as (process, _):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sigterm_stops_the_server_its_workers_and_postgres(data_dir: Path, workers: int) -> None:
+    with serving(data_dir, "--no-seed-demo", f"--workers={workers}") as (process, _):
+        children = psutil.Process(process.pid).children(recursive=True)
         assert stop(process, signal.SIGTERM) == 0
+    assert len(children) >= (workers if workers > 1 else 0)  # 1: in the flexfin process
+    _, left = psutil.wait_procs(children, timeout=5)
+    assert not left, "a worker was left running"
     assert_stopped(data_dir)
 
 
