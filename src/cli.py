@@ -1,7 +1,7 @@
 """``flexfin``: the operator's command line.
 
 flexfin serve        start the API (embedded PostgreSQL, migrated and seeded, when no
-                     DATABASE_URL is set)
+                     DATABASE_URL is set); --workers N for N processes
 flexfin migrate      upgrade the database to the newest migration
 flexfin seed-demo    add the demo data (idempotent)
 flexfin check        check the database is reachable and migrated; exit 1 if not
@@ -17,8 +17,10 @@ flexfin purge-idempotency
 import argparse
 import asyncio
 import contextlib
-import dataclasses
+import importlib.util
 import logging
+import os
+import signal
 import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
@@ -29,6 +31,7 @@ from .settings import Settings, SettingsError
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
+    from starlette.applications import Starlette
 
     from .adapters.crypto import FieldCipher
 
@@ -152,33 +155,61 @@ async def _purge(url: str) -> int:
         await engine.dispose()
 
 
-def serve(settings: Settings, migrate: bool | None, seed: bool | None) -> int:
+def app_from_env() -> "Starlette":
+    """The app factory uvicorn calls, in this process or in each worker: Settings from the
+    environment, where ``serve`` has put the database's URL."""
+    from .app import create_app
+    from .logs import configure_logging
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    return create_app(settings)
+
+
+def _if_installed(module: str) -> str:
+    """``module`` (uvicorn's name for uvloop or httptools) if it is installed, else "auto"."""
+    return module if importlib.util.find_spec(module) else "auto"
+
+
+def serve(settings: Settings, migrate: bool | None, seed: bool | None, workers: int) -> int:
     import uvicorn
 
     from .adapters.postgres.migrate import upgrade_to_head
-    from .app import create_app
 
     embedded = settings.database_url is None
     if embedded and settings.is_production:
         log.error("DATABASE_URL is required when FLEXFIN_ENV=production")
         return 2
+    # docker stop, systemd: SIGTERM stops everything as Ctrl-C does, the embedded server too
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with database(settings) as url:
         if migrate if migrate is not None else embedded:
             upgrade_to_head(url)
         if seed if seed is not None else embedded:
             asyncio.run(_seed(settings, url))
-        app = create_app(dataclasses.replace(settings, database_url=url))
+        os.environ["DATABASE_URL"] = url  # for app_from_env, here or in the workers
         log.info("listening", extra={"url": f"http://{settings.host}:{settings.port}/graphql"})
         uvicorn.run(
-            app,
+            "src.cli:app_from_env",
+            factory=True,
+            workers=workers,
             host=settings.host,
             port=settings.port,
+            loop=_if_installed("uvloop"),
+            http=_if_installed("httptools"),
             log_config=None,
             timeout_graceful_shutdown=settings.shutdown_grace_seconds,
             server_header=False,
             proxy_headers=False,  # the app believes only FLEXFIN_TRUSTED_PROXIES
         )
     return 0
+
+
+def _at_least_one(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,6 +227,12 @@ def main(argv: list[str] | None = None) -> int:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="add the demo data first (default: only on the embedded server)",
+    )
+    serve_parser.add_argument(
+        "--workers",
+        type=_at_least_one,
+        default=1,
+        help="worker processes (default 1: serve in this process)",
     )
     commands.add_parser("migrate", help="upgrade the database to the newest migration")
     commands.add_parser("seed-demo", help="add the demo data (idempotent)")
@@ -230,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings.log_level)
 
     if args.command == "serve":
-        return serve(settings, args.migrate, args.seed_demo)
+        return serve(settings, args.migrate, args.seed_demo, args.workers)
     with database(settings) as url:
         if args.command == "migrate":
             from .adapters.postgres.migrate import upgrade_to_head
