@@ -4,10 +4,11 @@ its ``TextRule`` (src/domain/shared/text.py): maximum length, line breaks, norma
 
 A module that adds a String or ID input adds its entry here: the schema refuses to build
 without one (``inputs.declare_text_rules``), and a test checks the table names only inputs
-that exist. Each limit is at or below its column (src/adapters/postgres/tables.py) and equal
-to the domain's own limit where it has one, so the "At most N characters." the schema
-describes is the truth. Identifiers the domain parses (credit code, ID number, phone, bank
-card, account number) get NFC only: the domain normalises their digits itself, in one place.
+that exist. Each limit fits its column (src/adapters/postgres/tables.py) and equals the
+domain's own limit where it has one, so the "At most N characters." the schema describes is
+the truth. Identifiers the domain parses (credit code, ID number, phone, bank card, account
+number) get NFC only: the domain normalises their digits itself, in one place, and stores
+them compacted (a credit code's 18 characters fit varchar(18) whatever separators came in).
 """
 
 from collections.abc import Mapping
