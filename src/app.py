@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -58,6 +58,7 @@ from .graphql.transport.limits.document import DocumentLimits
 from .graphql.transport.limits.throttle import QueryCosts
 from .graphql.transport.mutation_guard import MutationGuard
 from .graphql.transport.persisted import DocumentSource
+from .logs import log_internal_error, metrics_text
 from .settings import Settings
 from .web.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from .web.oauth import PartnerAuthorizationServer
@@ -226,9 +227,14 @@ def create_app(
             )
         return JSONResponse({"status": "ok", "migration": revision})
 
+    async def metrics(request: Request) -> Response:
+        """Prometheus text format: ``flexfin_internal_errors_total`` (docs/api.md)."""
+        return PlainTextResponse(metrics_text(), media_type="text/plain; version=0.0.4")
+
     async def server_error(request: Request, error: Exception) -> Response:
-        """Outside the request-id middleware: put the id on the response here too."""
+        """Outside the request-id middleware: put the id on the log line and the response."""
         request_id = request.scope.get("state", {}).get("request_id")
+        log_internal_error(log, "unhandled error", error, request_id)
         return JSONResponse(
             {
                 "errors": [
@@ -261,6 +267,7 @@ def create_app(
             Route("/oauth/token", database.scoped(oauth.token), methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics),
             Mount(ASSETS_URL, assets_app()),
         ],
         middleware=[

@@ -13,6 +13,7 @@ from .audit import AuditQuery, audit_root_fields
 from .context import Info
 from .grants import GrantsMutation, GrantsQuery
 from .identity import IdentityMutation, IdentityQuery
+from .inputs import declare_text_rules
 from .parties import NODE_TYPES, PartiesMutation, PartiesQuery
 from .relay import Node, global_id, parse_global_id
 from .step_up import StepUpMutation
@@ -55,7 +56,9 @@ class Mutation(PartiesMutation, IdentityMutation, StepUpMutation, GrantsMutation
 
 def build_schema() -> strawberry.Schema:
     schema = strawberry.Schema(query=Query, mutation=Mutation)
-    audit_root_fields(graphql_core_schema(schema))
+    core = graphql_core_schema(schema)
+    declare_text_rules(core)  # before auditing: the audit wrapper stays outermost
+    audit_root_fields(core)
     return schema
 
 

@@ -4,7 +4,8 @@
   (``INVALID_ID_NUMBER``, ``NOT_FOUND`` …) and whose ``extensions.field`` names the input;
 - a malformed document or variables → ``GRAPHQL_PARSE_FAILED``,
   ``GRAPHQL_VALIDATION_FAILED`` or ``BAD_USER_INPUT``;
-- anything else → ``INTERNAL_SERVER_ERROR`` with the request id; details only in the log.
+- anything else → ``INTERNAL_SERVER_ERROR`` with the request id; details only in the log
+  line (which carries the request id), and the failure counted (``/metrics``).
 """
 
 import logging
@@ -14,6 +15,7 @@ from graphql import GraphQLError, GraphQLSyntaxError
 from strawberry.utils.str_converters import to_camel_case
 
 from ...domain.shared.errors import DomainError
+from ...logs import log_internal_error
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +41,8 @@ def format_error(error: GraphQLError, request_id: str) -> dict[str, Any]:
             extensions["field"] = camel_path(original.field)
         return _with_extensions(error, extensions, original.message)
     if original is not None and error.path is not None and not isinstance(original, GraphQLError):
-        log.error(
-            "unexpected error in a resolver",
-            exc_info=(type(original), original, original.__traceback__),
-            extra={"path": error.path},
+        log_internal_error(
+            log, "unexpected error in a resolver", original, request_id, path=error.path
         )
         return _with_extensions(
             error,

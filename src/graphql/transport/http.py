@@ -8,7 +8,10 @@ legacy rules), on graphql-core directly so that status codes, caching and limits
 - One operation per request: a JSON array (a batch) is refused with ``BATCHING_NOT_SUPPORTED``.
 - API limits (``limits.py``, ``throttle.py``): the document's static limits are cached with
   it; the query cost is charged to the caller's budget before execution and reported in
-  ``extensions.cost`` (429 with ``Retry-After`` when the budget is short).
+  ``extensions.cost`` (429 with ``Retry-After`` when the budget is short). JSON nesting deeper
+  than ``MAX_JSON_DEPTH`` is refused before it is parsed (``JSON_TOO_DEEP``).
+- The input boundary (``boundary.py``): every String and ID argument meets its text rule
+  before anything runs (``INVALID_TEXT``, ``TOO_LONG``: a request error, nothing executed).
 """
 
 import json
@@ -40,8 +43,10 @@ from ...domain.shared.errors import DomainError
 from ..schema import graphql_core_schema
 from ..schema.audit import audit_refusal
 from ..schema.context import Context
+from .boundary import text_refusals
 from .errors import format_error
 from .limits.document import DocumentLimits, checked_document
+from .limits.nesting import MAX_JSON_DEPTH, json_depth
 from .limits.throttle import Admission, QueryCosts, budget_key
 from .mutation_guard import Answer, MutationGuard, MutationRequest, encode
 from .permissions import denial_headers, denial_status, policy_rule
@@ -107,6 +112,10 @@ def negotiate(accept: str | None) -> str | None:
 
 
 def _json_object(raw: str, name: str, batch: bool = False) -> dict[str, Any]:
+    if json_depth(raw) > MAX_JSON_DEPTH:
+        raise BadRequest(
+            f"{name} nests more than {MAX_JSON_DEPTH} levels deep", code="JSON_TOO_DEEP"
+        )
     try:
         value = json.loads(raw)
     except ValueError:
@@ -221,6 +230,19 @@ class GraphQLEndpoint:
             headers=headers,
         )
 
+    def _refuse(
+        self,
+        errors: list[GraphQLError],
+        status: int,
+        media_type: str,
+        request_id: str,
+        admission: Admission,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """Errors that keep the operation from running: nothing executed, no ``data``."""
+        body = {"errors": [format_error(e, request_id) for e in errors]}
+        return self._respond(body, status, media_type, admission, headers)
+
     def _bad_request(
         self, error: BadRequest, media_type: str, request: Request, code: str = "BAD_REQUEST"
     ) -> Response:
@@ -300,25 +322,19 @@ class GraphQLEndpoint:
         if admission.refusal is not None:
             errors = [admission.refusal]
         if document is None or errors:
-            return self._respond(
-                {"errors": [format_error(e, request_id) for e in errors]},
-                admission.status or request_error_status,
-                media_type,
-                admission,
-            )
+            status = admission.status or request_error_status
+            return self._refuse(errors, status, media_type, request_id, admission)
         denied = validate(self._schema, document, [policy_rule(principal, self._clock.now())])
         if denied:
             if operation is not None:
                 context = self._make_context(request, principal)
                 await audit_refusal(context, self._schema, document, operation, denied)
-            refusals = [format_error(e, request_id) for e in denied]
-            return self._respond(
-                {"errors": refusals},
-                denial_status(denied),
-                media_type,
-                admission,
-                headers=denial_headers(denied),
-            )
+            status, headers = denial_status(denied), denial_headers(denied)
+            return self._refuse(denied, status, media_type, request_id, admission, headers)
+        if operation is not None and (
+            refused := text_refusals(self._schema, document, operation, params.variables)
+        ):
+            return self._refuse(refused, request_error_status, media_type, request_id, admission)
         await self._documents.register(source)
 
         async def run(dry_run: bool) -> Answer:

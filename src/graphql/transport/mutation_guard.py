@@ -42,6 +42,7 @@ from ...controls.idempotency import (
 )
 from ...domain.shared.clock import Clock
 from ...domain.shared.errors import DomainError
+from ...domain.shared.text import LONE_SURROGATE
 from .operations import root_fields
 
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
@@ -68,8 +69,11 @@ REFUSAL_STATUS: Mapping[type[DomainError], int] = {
 
 
 def encode(body: dict[str, Any]) -> str:
-    """A response body as the endpoint sends it (and an idempotency record replays it)."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    """A response body as the endpoint sends it (and an idempotency record replays it).
+    Chinese stays as it is; a lone surrogate a message echoes (``Unknown operation named
+    '\\ud800'``) becomes its JSON escape, since UTF-8 cannot carry it (issue 6)."""
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    return LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 @dataclass(slots=True)
