@@ -75,6 +75,7 @@ def build_identity(
     unit_of_work: Callable[[], IdentityUnitOfWork],
     clock: Clock,
     challenges: Challenges | None = None,
+    reading: Callable[[], IdentityUnitOfWork] | None = None,
 ) -> Identity:
     active_key = settings.token_keys[0][1]
     window = timedelta(minutes=settings.lockout_window_minutes)
@@ -96,6 +97,7 @@ def build_identity(
         ip_lockout=LockoutPolicy(
             max_failures=settings.ip_max_failures, window=window, challenge_after=None
         ),
+        reading=reading,
     )
 
 
@@ -122,7 +124,13 @@ def wiring(
     def identity_uow() -> PostgresIdentityUnitOfWork:
         return PostgresIdentityUnitOfWork(database)
 
-    identity = build_identity(settings, identity_uow, clock, challenges)
+    identity = build_identity(
+        settings,
+        identity_uow,
+        clock,
+        challenges,
+        reading=lambda: PostgresIdentityUnitOfWork(database, reading=True),
+    )
     return Wiring(
         {
             PARTIES: lambda: PostgresPartiesUnitOfWork(database),

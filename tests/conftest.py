@@ -159,6 +159,11 @@ class AnyUnitOfWork(PostgresPartiesUnitOfWork, PostgresIdentityUnitOfWork):
     audit = repository(lambda uow: PostgresAuditTrail(uow.connection))
 
 
+def database_on(engine: AsyncEngine) -> Database:
+    """``engine`` as the app's adapters see it (the default settings' cipher)."""
+    return database_of(engine, Settings())
+
+
 def unit_of_work_on(engine: AsyncEngine, cipher: FieldCipher) -> AnyUnitOfWork:
     """A unit of work on ``engine`` sealing personal data with ``cipher``."""
     return AnyUnitOfWork(Database(engine, cipher, database_of(engine, Settings()).openers))
@@ -166,8 +171,7 @@ def unit_of_work_on(engine: AsyncEngine, cipher: FieldCipher) -> AnyUnitOfWork:
 
 @pytest.fixture
 def database(db: AsyncEngine) -> Database:
-    """The database as the app's adapters see it (the default settings' cipher)."""
-    return database_of(db, Settings())
+    return database_on(db)
 
 
 @pytest.fixture

@@ -88,6 +88,12 @@ class Identity:
     account_lockout: LockoutPolicy
     ip_lockout: LockoutPolicy
     session_lifetime: timedelta = timedelta(days=14)
+    reading: Callable[[], IdentityUnitOfWork] | None = None
+    """Units of work for the reads below (the session check runs on every request): no
+    transaction around their one statement. ``unit_of_work`` when not given."""
+
+    def _reads(self) -> IdentityUnitOfWork:
+        return (self.reading or self.unit_of_work)()
 
     async def issue_challenge(self) -> IssuedChallenge:
         challenge = self.challenges.issue(self.clock.now())
@@ -250,20 +256,20 @@ class Identity:
         return session
 
     async def is_session_active(self, session_id: UUID) -> bool:
-        async with self.unit_of_work() as uow:
+        async with self._reads() as uow:
             session = await uow.sessions.get(session_id)
         return session is not None and session.is_active(self.clock.now())
 
     async def sessions_of(self, principal: Principal, request: PageRequest) -> Page[Session]:
-        async with self.unit_of_work() as uow:
+        async with self._reads() as uow:
             return await uow.sessions.of_account(_account_of(principal), request)
 
     async def login_log(self, principal: Principal, request: PageRequest) -> Page[LoginEvent]:
-        async with self.unit_of_work() as uow:
+        async with self._reads() as uow:
             return await uow.login_log.page(_account_of(principal), request)
 
     async def account(self, principal: Principal) -> Account:
-        async with self.unit_of_work() as uow:
+        async with self._reads() as uow:
             account = await uow.accounts.get(_account_of(principal))
         if account is None:
             raise Unauthenticated()

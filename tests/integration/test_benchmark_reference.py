@@ -15,7 +15,7 @@ from src.auth.roles import Role
 from src.demo import seed_demo
 from src.partner_admin import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, seed_demo_partner
 from src.settings import Settings
-from tests.conftest import FixedClock, SignIn, serving
+from tests.conftest import FixedClock, SignIn, database_on, serving
 
 
 async def test_the_reference_answers_the_benchmarked_requests_with_flexfins_data(
@@ -27,7 +27,7 @@ async def test_the_reference_answers_the_benchmarked_requests_with_flexfins_data
     clock: FixedClock,
 ) -> None:
     await seed_demo(unit_of_work, clock)
-    await seed_demo_partner(PostgresPartnerRegistry(db), unit_of_work)
+    await seed_demo_partner(PostgresPartnerRegistry(database_on(db)), unit_of_work)
     await top_up(database_url, Settings(), enterprises=25, workers=40)
     token = await app_client.post(
         "https://testserver/oauth/token",

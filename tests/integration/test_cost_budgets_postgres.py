@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.adapters.postgres.cost_budgets import PostgresCostBudgets
 from src.controls.budget import BudgetPolicy
-from tests.conftest import FixedClock
+from tests.conftest import FixedClock, database_on
 
 POLICY = BudgetPolicy(maximum=100, restore_rate=10)
 
@@ -20,7 +20,7 @@ POLICY = BudgetPolicy(maximum=100, restore_rate=10)
 async def test_a_new_principal_starts_with_a_full_budget(
     db: AsyncEngine, clock: FixedClock
 ) -> None:
-    budgets = PostgresCostBudgets(db, POLICY)
+    budgets = PostgresCostBudgets(database_on(db), POLICY)
     first = await budgets.charge("account:a", 30, clock.now())
     assert (first.granted, first.available) == (True, 70)
     other = await budgets.charge("ip:10.0.0.9", 100, clock.now())
@@ -30,7 +30,7 @@ async def test_a_new_principal_starts_with_a_full_budget(
 async def test_the_budget_refills_with_time_up_to_its_maximum(
     db: AsyncEngine, clock: FixedClock
 ) -> None:
-    budgets = PostgresCostBudgets(db, POLICY)
+    budgets = PostgresCostBudgets(database_on(db), POLICY)
     await budgets.charge("k", 100, clock.now())
     refused = await budgets.charge("k", 25, clock.now())
     assert (refused.granted, refused.available) == (False, 0)
@@ -46,7 +46,7 @@ async def test_a_clock_running_behind_neither_refills_nor_rewinds(
     db: AsyncEngine, clock: FixedClock
 ) -> None:
     """Several server processes: one may read a slightly earlier time than another."""
-    budgets = PostgresCostBudgets(db, POLICY)
+    budgets = PostgresCostBudgets(database_on(db), POLICY)
     await budgets.charge("k", 100, clock.now())
     late = await budgets.charge("k", 10, clock.now() - timedelta(seconds=5))
     assert (late.granted, late.available) == (False, 0)
@@ -58,7 +58,7 @@ async def test_a_charge_larger_than_a_full_budget_is_a_programming_error(
     db: AsyncEngine, clock: FixedClock
 ) -> None:
     with pytest.raises(ValueError, match="between 0 and 100"):
-        await PostgresCostBudgets(db, POLICY).charge("k", 101, clock.now())
+        await PostgresCostBudgets(database_on(db), POLICY).charge("k", 101, clock.now())
 
 
 @pytest.mark.parametrize(("charges", "fit"), [(12, 5), (30, 10)])
@@ -66,7 +66,7 @@ async def test_concurrent_charges_spend_the_budget_exactly_once(
     db: AsyncEngine, clock: FixedClock, charges: int, fit: int
 ) -> None:
     """Each charge runs on its own pooled connection; exactly ``fit`` of them get points."""
-    budgets = PostgresCostBudgets(db, BudgetPolicy(maximum=10 * fit, restore_rate=1))
+    budgets = PostgresCostBudgets(database_on(db), BudgetPolicy(maximum=10 * fit, restore_rate=1))
     results = await asyncio.gather(
         *(budgets.charge("shared", 10, clock.now()) for _ in range(charges))
     )
@@ -91,7 +91,7 @@ async def test_postgresql_agrees_with_the_leaky_bucket_model(
 ) -> None:
     """Any sequence of (milliseconds later, cost) charges gives what the bucket model says."""
     clock, key = FixedClock(), uuid.uuid4()
-    budgets = PostgresCostBudgets(db, POLICY)
+    budgets = PostgresCostBudgets(database_on(db), POLICY)
     available = float(POLICY.maximum)
     for milliseconds, cost in steps:
         clock.advance(milliseconds=milliseconds)

@@ -26,7 +26,7 @@ from src.controls.idempotency import (
     StoredResponse,
 )
 from src.domain.parties import service
-from tests.conftest import FixedClock, unit_of_work_on
+from tests.conftest import FixedClock, database_on, unit_of_work_on
 from tests.integration.test_parties_postgres import count_rows
 from tests.unit.domain.test_parties_service import registration
 
@@ -36,7 +36,9 @@ ANSWER = StoredResponse(200, '{"data":{"registerWorker":{"name":"王芳"}}}')
 @pytest.fixture
 def idempotency(db: AsyncEngine) -> Idempotency:
     return Idempotency(
-        PostgresIdempotencyRecords(db), ttl=timedelta(hours=24), lease=timedelta(seconds=60)
+        PostgresIdempotencyRecords(database_on(db)),
+        ttl=timedelta(hours=24),
+        lease=timedelta(seconds=60),
     )
 
 
@@ -116,7 +118,7 @@ async def test_ord_03_a_released_claim_frees_its_key_at_once(
 async def test_sec_04_of_ten_concurrent_uses_of_one_confirmation_token_one_counts(
     db: AsyncEngine, clock: FixedClock
 ) -> None:
-    uses = PostgresConfirmationUses(db)
+    uses = PostgresConfirmationUses(database_on(db))
     token_id = uuid.uuid4()
     firsts = await asyncio.gather(*(uses.consume(token_id, clock.now()) for _ in range(10)))
     assert firsts.count(True) == 1
@@ -129,7 +131,9 @@ async def test_ord_03_purging_deletes_what_expired_and_nothing_else(
     assert isinstance(finished, Claim)
     await idempotency.finish(finished, ANSWER, clock.now())
     await idempotency.begin("ip:192.0.2.1", "abandoned", "fp", clock.now())
-    await PostgresConfirmationUses(db).consume(uuid.uuid4(), clock.now() + timedelta(minutes=5))
+    await PostgresConfirmationUses(database_on(db)).consume(
+        uuid.uuid4(), clock.now() + timedelta(minutes=5)
+    )
     assert await purge_expired(db, clock.now() + timedelta(minutes=10)) == 2
     assert await idempotency.begin("ip:192.0.2.1", "finished", "fp", clock.now()) == ANSWER
     assert await purge_expired(db, clock.now() + timedelta(hours=24)) == 1

@@ -13,7 +13,7 @@ from src.auth.tokens import SigningKey
 from src.controls.confirmation import ConfirmationTokens
 from src.controls.idempotency import Fingerprints, Idempotency
 from src.graphql.transport.mutation_guard import Answer, MutationGuard, MutationRequest
-from tests.conftest import FixedClock
+from tests.conftest import FixedClock, database_on
 
 PAY = "Mutation.payWorker"
 """A mutation that takes an idempotency key and needs no confirmation."""
@@ -34,10 +34,12 @@ class HeldBackMutation:
 def guard(db: AsyncEngine, clock: FixedClock) -> MutationGuard:
     return MutationGuard(
         Idempotency(
-            PostgresIdempotencyRecords(db), ttl=timedelta(hours=24), lease=timedelta(seconds=60)
+            PostgresIdempotencyRecords(database_on(db)),
+            ttl=timedelta(hours=24),
+            lease=timedelta(seconds=60),
         ),
         ConfirmationTokens((SigningKey("k", b"k" * 32),), timedelta(minutes=5)),
-        PostgresConfirmationUses(db),
+        PostgresConfirmationUses(database_on(db)),
         Fingerprints(SigningKey("k", b"k" * 32)),
         clock,
         idempotent=frozenset({PAY}),

@@ -40,7 +40,7 @@ from src.partner_admin import (
     seed_demo_partner,
 )
 from src.settings import Settings
-from tests.conftest import AnyUnitOfWork, FixedClock
+from tests.conftest import AnyUnitOfWork, FixedClock, database_on
 from tests.in_process import in_process_client
 
 TOKEN_URL = "https://testserver/oauth/token"
@@ -73,7 +73,7 @@ async def _bank(unit_of_work: Callable[[], AnyUnitOfWork], credit_code: str) -> 
 async def partners(db: AsyncEngine, unit_of_work: Callable[[], AnyUnitOfWork]) -> dict[str, str]:
     """Two partner banks: ``bank-a`` may run NODES from 203.0.113.0/24, ``bank-b`` may run
     NODE from anywhere in IPv4. Returns their secrets."""
-    registry = PostgresPartnerRegistry(db)
+    registry = PostgresPartnerRegistry(database_on(db))
 
     for document in (NODES, NODE):
         await add_trusted_document(registry, document)
@@ -323,7 +323,7 @@ async def test_sec_10_a_suspended_clients_tokens_stop_working(
 async def test_sec_10_only_valid_documents_and_bank_clients_are_registered(
     partners: dict[str, str], db: AsyncEngine, unit_of_work: Callable[[], AnyUnitOfWork]
 ) -> None:
-    registry = PostgresPartnerRegistry(db)
+    registry = PostgresPartnerRegistry(database_on(db))
     with pytest.raises(InvalidInput, match="does not validate"):
         await add_trusted_document(registry, TrustedDocument("bad.v1", "{ nope }", "x"))
     with pytest.raises(InvalidInput):
@@ -386,7 +386,7 @@ async def test_sec_10_operators_register_documents_and_clients_from_the_command_
     refused = flexfin("partner-client", "grant", "bank-cli", "--document", "no.such.document")
     assert (added.returncode, client_added.returncode, refused.returncode) == (0, 0, 1)
     secret = client_added.stdout.split("client_secret:")[1].split()[0]
-    registry = PostgresPartnerRegistry(db)
+    registry = PostgresPartnerRegistry(database_on(db))
     registered = await registry.client("bank-cli")
     assert registered is not None
     assert registered.institution_id == bank
@@ -403,7 +403,7 @@ async def test_sec_10_the_demo_partner_bank_works_with_its_documented_secret(
 ) -> None:
     clock = FixedClock()
     await seed_demo(unit_of_work, clock)
-    registry = PostgresPartnerRegistry(db)
+    registry = PostgresPartnerRegistry(database_on(db))
     assert await seed_demo_partner(registry, unit_of_work) == 2
     assert await seed_demo_partner(registry, unit_of_work) == 0
     async with client("127.0.0.1") as api:

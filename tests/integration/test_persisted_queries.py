@@ -26,7 +26,7 @@ from src.auth.principal import Principal
 from src.auth.roles import Role
 from src.auth.tokens import AccessTokens, SigningKey
 from src.settings import Settings
-from tests.conftest import FixedClock
+from tests.conftest import FixedClock, database_on
 from tests.in_process import in_process_client
 
 QUERY = "query Probe { __typename }"
@@ -192,7 +192,7 @@ async def test_card_4_a_persisted_hit_skips_parsing_and_survives_a_restart(
 async def test_card_4_persisted_get_with_credentials_or_errors_is_not_shared_cacheable(
     anonymous: httpx.AsyncClient, db: AsyncEngine, settings: Settings
 ) -> None:
-    store = PostgresPersistedDocuments(db)
+    store = PostgresPersistedDocuments(database_on(db))
     await store.add(sha256(QUERY), QUERY)
     tokens = AccessTokens(
         tuple(SigningKey(kid, secret) for kid, secret in settings.token_keys),
@@ -220,7 +220,7 @@ async def test_card_4_persisted_mutation_by_get_is_refused(
     anonymous: httpx.AsyncClient, db: AsyncEngine
 ) -> None:
     mutation = 'mutation { closeEnterprise(input: {id: "x", reason: "r"}) { id } }'
-    await PostgresPersistedDocuments(db).add(sha256(mutation), mutation)
+    await PostgresPersistedDocuments(database_on(db)).add(sha256(mutation), mutation)
     response = await anonymous.get("/graphql", params=get_params(mutation))
     assert response.status_code == 405
 
@@ -240,7 +240,7 @@ async def test_card_4_concurrent_registrations_of_one_document_leave_one_row(
         *(anonymous.post("/graphql", json=registration(QUERY)) for _ in range(10))
     )
     assert [data_of(r) for r in responses] == [ANSWER] * 10
-    store = PostgresPersistedDocuments(db)
+    store = PostgresPersistedDocuments(database_on(db))
     await asyncio.gather(*(store.add(sha256(QUERY), QUERY) for _ in range(10)))
     async with db.connect() as connection:
         count = await connection.scalar(select(func.count()).select_from(persisted_documents))

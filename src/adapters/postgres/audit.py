@@ -130,7 +130,7 @@ class PostgresAuditLog:
             await PostgresAuditTrail(connection).append(record)
 
     async def page(self, where: AuditFilter, request: PageRequest) -> Page[ChainedRecord]:
-        async with self._database.connect() as connection:
+        async with self._database.read() as connection:
             return await PostgresAuditTrail(connection).page(where, request)
 
 

@@ -48,7 +48,7 @@ class PostgresCostBudgets:
             )
             .returning(c.available)
         )
-        async with self._database.begin() as connection:
+        async with self._database.read() as connection:
             left = await connection.scalar(take)
             if left is not None:
                 return Charge(granted=True, available=left)

@@ -106,6 +106,20 @@ class Database:
                 yield connection
 
     @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        """The request's connection for statements that need no transaction around them: each
+        runs on its own (autocommit), without the round trips of BEGIN and ROLLBACK. For
+        single reads, and single-statement writes (the cost charge)."""
+        async with self.connect() as connection:
+            default = connection.default_isolation_level
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            try:
+                yield connection
+            finally:
+                await connection.rollback()  # ends SQLAlchemy's autobegun marker: no round trip
+                await connection.execution_options(isolation_level=default)
+
+    @contextlib.asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
         """A connection in a transaction, committed if the block succeeds."""
         async with self.connect() as connection, connection.begin():

@@ -65,7 +65,7 @@ class PostgresIdempotencyRecords:
             return (await connection.execute(claimed)).first() is not None
 
     async def get(self, scope: str, key: str) -> IdempotencyRecord | None:
-        async with self._database.connect() as connection:
+        async with self._database.read() as connection:
             row = (
                 await connection.execute(
                     select(idempotency_records).where(

@@ -34,7 +34,7 @@ class PostgresPartnerRegistry:
 
     async def client(self, client_id: str) -> PartnerClient | None:
         query = select(partner_clients).where(partner_clients.c.client_id == client_id)
-        async with self._database.connect() as connection:
+        async with self._database.read() as connection:
             row = (await connection.execute(query)).one_or_none()
         return None if row is None else _client(row)
 
@@ -53,7 +53,7 @@ class PostgresPartnerRegistry:
             )
             .where(partner_client_documents.c.client_id == client_id, names)
         )
-        async with self._database.connect() as connection:
+        async with self._database.read() as connection:
             document: str | None = (await connection.execute(query)).scalar_one_or_none()
         return document
 

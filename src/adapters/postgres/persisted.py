@@ -13,7 +13,7 @@ class PostgresPersistedDocuments:
 
     async def get(self, sha256: str) -> str | None:
         query = select(persisted_documents.c.document).where(persisted_documents.c.sha256 == sha256)
-        async with self._database.connect() as connection:
+        async with self._database.read() as connection:
             document: str | None = (await connection.execute(query)).scalar_one_or_none()
         return document
 

@@ -169,9 +169,9 @@ class TableViews(Generic[F]):
         self._repository = repository
 
     async def page(self, where: F, request: PageRequest, fields: Collection[str]) -> Page[View]:
-        async with self._database.connect() as connection:
+        async with self._database.read() as connection:
             return await self._repository(connection).view_page(where, request, fields)
 
     async def by_ids(self, ids: Collection[UUID], fields: Collection[str]) -> list[View]:
-        async with self._database.connect() as connection:
+        async with self._database.read() as connection:
             return await self._repository(connection).views(ids, fields)

@@ -23,8 +23,11 @@ R = TypeVar("R")
 
 
 class PostgresUnitOfWork:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, reading: bool = False) -> None:
+        """A ``reading`` unit of work only reads: its statements run without a transaction
+        around them (no BEGIN, no ROLLBACK), and it cannot commit."""
         self.database = database
+        self.reading = reading
         self.seen: set[UUID] = set()
         """Ids the repositories added, saved or locked for update: the audit targets."""
         self.before_commit: list[Callable[[], Awaitable[None]]] = []
@@ -44,10 +47,11 @@ class PostgresUnitOfWork:
         return self.database.cipher
 
     async def __aenter__(self) -> Self:
-        self._lease = self.database.connect()
+        self._lease = self.database.read() if self.reading else self.database.connect()
         self._connection = await self._lease.__aenter__()
         try:
-            self._transaction = await self._connection.begin()
+            if not self.reading:
+                self._transaction = await self._connection.begin()
         except BaseException as error:
             await self._lease.__aexit__(type(error), error, error.__traceback__)
             raise
@@ -62,9 +66,8 @@ class PostgresUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         assert self._lease is not None
-        assert self._transaction is not None
         try:
-            if self._transaction.is_active:
+            if self._transaction is not None and self._transaction.is_active:
                 await self._transaction.rollback()
         finally:
             await self._lease.__aexit__(exc_type, exc, tb)
@@ -74,7 +77,7 @@ class PostgresUnitOfWork:
 
     async def commit(self) -> None:
         """Run the hooks, then commit, unless the unit of work is not to ``keep`` anything."""
-        assert self._transaction is not None, "commit() outside the unit of work"
+        assert self._transaction is not None, "commit() outside a unit of work that writes"
         for hook in self.before_commit:
             await hook()
         if self.keep:
