@@ -263,7 +263,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         log.info("serving", extra={"environment": settings.environment})
         try:
-            yield
+            async with partners.kept_in_memory():
+                yield
         finally:
             await engine.dispose()
             log.info("stopped")

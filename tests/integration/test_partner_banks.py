@@ -18,7 +18,8 @@ from uuid import UUID
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.adapters.postgres.partners import PostgresPartnerRegistry
@@ -315,6 +316,36 @@ async def test_sec_10_a_suspended_clients_tokens_stop_working(
     assert response.status_code == 401
     assert codes(response) == ["UNAUTHENTICATED"]
     assert (again.status_code, again.json()["error"]) == (401, "invalid_client")
+
+
+async def test_clients_and_documents_are_kept_in_memory_until_they_change(
+    token_a: str, client: Client, db: AsyncEngine
+) -> None:
+    """Issue 7: a partner's repeated requests read neither its client nor its document
+    again; a change announced by the tables' trigger (here a suspension made straight in
+    SQL, as an operator might) empties the memory, so the next request sees it."""
+    body = {"documentId": "nodes.v1", "variables": {"ids": []}}
+    statements: list[str] = []
+
+    def statement(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
+        statements.append(sql)
+
+    async with client() as api:
+        assert (await run(api, token_a, body)).status_code == 200
+        event.listen(Engine, "before_cursor_execute", statement)
+        try:
+            assert (await run(api, token_a, body)).status_code == 200
+        finally:
+            event.remove(Engine, "before_cursor_execute", statement)
+        assert not [sql for sql in statements if "partner_client" in sql or "trusted_doc" in sql]
+        async with db.begin() as connection:
+            await connection.execute(update(partner_clients).values(status="suspended"))
+        for _ in range(100):  # the announcement arrives asynchronously, within milliseconds
+            response = await run(api, token_a, body)
+            if response.status_code == 401:
+                break
+            await asyncio.sleep(0.05)
+    assert codes(response) == ["UNAUTHENTICATED"]
 
 
 # Operators' registration -------------------------------------------------------------------
