@@ -94,6 +94,7 @@ class PostgresPartnerRegistry:
             finally:
                 memory.on = False
                 memory.forget()
+                driver.remove_termination_listener(lost)
                 await driver.remove_listener(CHANNEL, changed)
 
     async def _remembered(self, key: object, read: Any) -> Any:

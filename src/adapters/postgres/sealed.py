@@ -1,6 +1,7 @@
 """Repositories of tables with sealed personal-data columns (SEC-06): ``to_row`` seals the
 plaintext of the domain's value objects, ``from_row`` opens it again."""
 
+import functools
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -23,15 +24,20 @@ def field_name(column: Column[Any]) -> str:
     return f"{column.table.name}.{column.name}"
 
 
+@functools.cache
+def _sealed_field(table: Table, column: str) -> str:
+    if not table.c[column].info.get("sealed"):
+        raise ValueError(f"{table.name}.{column} is not marked SEALED in tables.py")
+    return field_name(table.c[column])
+
+
 class SealingRepository(TableRepository[E, F]):
     def __init__(self, connection: AsyncConnection, seen: set[UUID], cipher: FieldCipher) -> None:
         super().__init__(connection, seen)
         self._cipher = cipher
 
     def _field(self, column: str) -> str:
-        if not self.table.c[column].info.get("sealed"):
-            raise ValueError(f"{self.table.name}.{column} is not marked SEALED in tables.py")
-        return field_name(self.table.c[column])
+        return _sealed_field(self.table, column)
 
     def sealed(self, column: str, row_id: UUID, plaintext: str) -> bytes:
         return self._cipher.encrypt(plaintext, field=self._field(column), row=row_id)

@@ -15,6 +15,7 @@ from .grants import GrantsMutation, GrantsQuery
 from .identity import IdentityMutation, IdentityQuery
 from .inputs import declare_text_rules
 from .parties import NODE_TYPES, PartiesMutation, PartiesQuery
+from .plain import read_plain_fields_directly
 from .relay import Node, global_id, parse_global_id
 from .step_up import StepUpMutation
 
@@ -57,6 +58,7 @@ class Mutation(PartiesMutation, IdentityMutation, StepUpMutation, GrantsMutation
 def build_schema() -> strawberry.Schema:
     schema = strawberry.Schema(query=Query, mutation=Mutation)
     core = graphql_core_schema(schema)
+    read_plain_fields_directly(core)
     declare_text_rules(core)  # before auditing: the audit wrapper stays outermost
     audit_root_fields(core)
     return schema
