@@ -4,8 +4,9 @@ listened to on the ``Engine`` and ``Pool`` classes (so the harness need not find
 inside the app). Counted after one warm-up request, over a few requests, per request:
 
 - statements: every ``cursor.execute`` SQLAlchemy sends;
-- transactions: connections' ``begin`` (each sends BEGIN before its first statement and
-  COMMIT or ROLLBACK at its end);
+- transactions: connections' ``begin`` outside autocommit (each sends BEGIN before its first
+  statement and COMMIT or ROLLBACK at its end; in autocommit SQLAlchemy still marks a begin,
+  but nothing is sent);
 - checkouts: connections taken from the pool. ``pool_pre_ping`` pings each one, and the
   asyncpg dialect's ping is a BEGIN and a ROLLBACK.
 
@@ -55,7 +56,8 @@ def counting() -> Iterator[Tally]:
         tally.statements.append(sql)
 
     def begin(conn: Any) -> None:
-        tally.transactions += 1
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            tally.transactions += 1
 
     def checkout(*args: Any) -> None:
         tally.checkouts += 1

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.adapters.postgres.cost_budgets import PostgresCostBudgets
@@ -101,3 +102,12 @@ async def test_postgresql_agrees_with_the_leaky_bucket_model(
         result = await budgets.charge(f"model:{key}", cost, clock.now())
         assert result.granted == granted
         assert result.available == pytest.approx(available)
+
+
+async def test_budgets_are_unlogged_throttle_state(db: AsyncEngine) -> None:
+    """Issue 7: a read's cost charge writes no WAL (and waits for no flush)."""
+    async with db.connect() as connection:
+        persistence = await connection.scalar(
+            text("SELECT relpersistence FROM pg_class WHERE relname = 'cost_budgets'")
+        )
+    assert persistence == "u"

@@ -201,6 +201,7 @@ cost_budgets = Table(
     Column("principal_key", Text, primary_key=True),
     Column("available", Double, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    prefixes=["UNLOGGED"],  # throttle state: no WAL, emptied after a crash (migration 0010)
 )
 
 audit_records = Table(
