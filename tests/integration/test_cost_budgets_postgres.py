@@ -110,4 +110,4 @@ async def test_budgets_are_unlogged_throttle_state(db: AsyncEngine) -> None:
         persistence = await connection.scalar(
             text("SELECT relpersistence FROM pg_class WHERE relname = 'cost_budgets'")
         )
-    assert persistence == "u"
+    assert persistence == b"u"  # a PostgreSQL "char"
