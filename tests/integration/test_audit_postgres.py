@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
+from uuid import UUID
 
 import pytest
 from sqlalchemy import text
@@ -35,22 +36,34 @@ from tests.unit.domain.test_parties_service import registration
 
 UnitOfWorkFactory = Callable[[], AnyUnitOfWork]
 BEIJING = timezone(timedelta(hours=8))
+WRITTEN_AT = datetime(2026, 11, 23, 17, 30, 1, 123456, tzinfo=BEIJING)
 
 
-def a_record(operation: str = "registerWorker", **fields: object) -> AuditRecord:
-    values: dict[str, object] = {
-        "id": new_id(),
-        "occurred_at": datetime(2026, 11, 23, 17, 30, 1, 123456, tzinfo=BEIJING),
-        "operation": operation,
-        "outcome": Outcome.OK,
-        "roles": ("enterprise_admin",),
-        "target_ids": (str(new_id()),),
-        "ip": "2001:db8::1",
-        "user_agent": "微信/8.0 (iPhone)",
-        "request_id": "req-1",
-        **fields,
-    }
-    return AuditRecord(**values)  # type: ignore[arg-type]
+def a_record(
+    operation: str = "registerWorker",
+    *,
+    occurred_at: datetime = WRITTEN_AT,
+    outcome: Outcome = Outcome.OK,
+    detail: str | None = None,
+    actor_account_id: UUID | None = None,
+    organisation_id: UUID | None = None,
+    client_id: str | None = None,
+) -> AuditRecord:
+    return AuditRecord(
+        id=new_id(),
+        occurred_at=occurred_at,
+        operation=operation,
+        outcome=outcome,
+        actor_account_id=actor_account_id,
+        client_id=client_id,
+        roles=("enterprise_admin",),
+        organisation_id=organisation_id,
+        target_ids=(str(new_id()),),
+        ip="2001:db8::1",
+        user_agent="微信/8.0 (iPhone)",
+        request_id="req-1",
+        detail=detail,
+    )
 
 
 async def append(unit_of_work: UnitOfWorkFactory, *records: AuditRecord) -> list[ChainedRecord]:

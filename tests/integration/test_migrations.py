@@ -2,25 +2,29 @@
 code declares are exactly the tables the migrations build."""
 
 import asyncio
+from collections.abc import Callable
+from typing import TypeVar
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from src.adapters.postgres.engine import async_url
 from src.adapters.postgres.migrate import MIGRATIONS, alembic_config
 from src.adapters.postgres.tables import metadata
 
+T = TypeVar("T")
 
-def _inspect(url: str, look: object) -> object:
-    async def run() -> object:
+
+def _inspect(url: str, look: Callable[[Connection], T]) -> T:
+    async def run() -> T:
         engine = create_async_engine(async_url(url))
         try:
             async with engine.connect() as connection:
-                return await connection.run_sync(look)  # type: ignore[arg-type]
+                return await connection.run_sync(look)
         finally:
             await engine.dispose()
 
@@ -28,7 +32,7 @@ def _inspect(url: str, look: object) -> object:
 
 
 def _tables(url: str) -> set[str]:
-    return set(_inspect(url, lambda sync: inspect(sync).get_table_names()))  # type: ignore[call-overload]
+    return set(_inspect(url, lambda sync: inspect(sync).get_table_names()))
 
 
 def test_there_is_one_head() -> None:

@@ -93,7 +93,9 @@ async def test_a_failed_use_case_leaves_nothing_behind(
             unit_of_work(),
         )
     async with unit_of_work() as uow:
-        assert (await uow.enterprises.get(made.id)).profile.name == made.profile.name  # type: ignore[union-attr]
+        unchanged = await uow.enterprises.get(made.id)
+    assert unchanged is not None
+    assert unchanged.profile.name == made.profile.name
 
 
 @pytest.mark.parametrize("attempts", [8])

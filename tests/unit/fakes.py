@@ -4,16 +4,33 @@ unit of work's rule that nothing is kept without ``commit()``."""
 import copy
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 from uuid import UUID
 
+from src.domain.parties.identifiers import CreditCode, IdNumber
+from src.domain.parties.model import Enterprise, Institution, Worker
+from src.domain.parties.ports import EnterpriseFilter, InstitutionFilter, WorkerFilter
 from src.domain.shared.pagination import Page, PageRequest
 
-E = TypeVar("E")
+
+class Entity(Protocol):
+    @property
+    def id(self) -> UUID: ...
 
 
-class FakeRepository(Generic[E]):
-    def __init__(self, rows: dict[UUID, Any], matches: Callable[[E, Any], bool]) -> None:
+class Filter(Protocol):
+    @property
+    def name_contains(self) -> str | None: ...
+    @property
+    def only(self) -> frozenset[UUID] | None: ...
+
+
+E = TypeVar("E", bound=Entity)
+F = TypeVar("F", bound=Filter)
+
+
+class FakeRepository(Generic[E, F]):
+    def __init__(self, rows: dict[UUID, E], matches: Callable[[E, F], bool]) -> None:
         self._rows = rows  # the transaction's working copy
         self._matches = matches
 
@@ -23,14 +40,14 @@ class FakeRepository(Generic[E]):
     async def get_many(self, ids: Sequence[UUID]) -> list[E]:
         return [copy.deepcopy(self._rows[i]) for i in ids if i in self._rows]
 
-    async def add(self, entity: Any) -> None:
+    async def add(self, entity: E) -> None:
         self._rows[entity.id] = copy.deepcopy(entity)
 
-    async def save(self, entity: Any) -> None:
+    async def save(self, entity: E) -> None:
         assert entity.id in self._rows
         self._rows[entity.id] = copy.deepcopy(entity)
 
-    async def page(self, where: Any, request: PageRequest) -> Page[E]:
+    async def page(self, where: F, request: PageRequest) -> Page[E]:
         found = sorted(
             (
                 e
@@ -43,27 +60,27 @@ class FakeRepository(Generic[E]):
             found = [e for e in found if e.id > request.after]
         return Page(copy.deepcopy(found[: request.first]), len(found) > request.first)
 
-    def any(self, test: Callable[[Any], bool]) -> bool:
+    def any(self, test: Callable[[E], bool]) -> bool:
         return any(test(e) for e in self._rows.values())
 
 
-class FakeEnterpriseRepository(FakeRepository[Any]):
-    async def exists_with_credit_code(self, code: Any) -> bool:
+class FakeEnterpriseRepository(FakeRepository[Enterprise, EnterpriseFilter]):
+    async def exists_with_credit_code(self, code: CreditCode) -> bool:
         return self.any(lambda e: e.credit_code == code)
 
 
-class FakeWorkerRepository(FakeRepository[Any]):
-    async def exists_with_id_number(self, id_number: Any) -> bool:
+class FakeWorkerRepository(FakeRepository[Worker, WorkerFilter]):
+    async def exists_with_id_number(self, id_number: IdNumber) -> bool:
         return self.any(lambda w: w.id_number == id_number)
 
 
-class FakeInstitutionRepository(FakeRepository[Any]):
-    async def exists_with_credit_code(self, code: Any) -> bool:
+class FakeInstitutionRepository(FakeRepository[Institution, InstitutionFilter]):
+    async def exists_with_credit_code(self, code: CreditCode) -> bool:
         return self.any(lambda i: i.credit_code == code)
 
 
-def _name_matches(entity: Any, where: Any) -> bool:
-    name = getattr(entity, "name", None) or entity.profile.name
+def _name_matches(entity: Enterprise | Worker | Institution, where: Filter) -> bool:
+    name = entity.profile.name if isinstance(entity, Enterprise) else entity.name
     return where.name_contains is None or where.name_contains in name
 
 

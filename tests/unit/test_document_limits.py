@@ -2,10 +2,11 @@
 and just over; introspection and "Did you mean" suggestions off in production."""
 
 import pytest
-from graphql import build_schema, get_introspection_query
+from graphql import GraphQLSchema, build_schema, get_introspection_query
 from hypothesis import given
 from hypothesis import strategies as st
 
+from src.domain.shared.errors import DomainError
 from src.graphql.schema import build_schema as build_api_schema
 from src.graphql.schema import graphql_core_schema
 from src.graphql.transport.limits.document import DocumentLimits, checked_document
@@ -16,10 +17,16 @@ DEVELOPMENT = DocumentLimits()
 PRODUCTION = DocumentLimits(introspection=False, suggestions=False)
 
 
-def codes(query: str, limits: DocumentLimits = DEVELOPMENT, schema: object = TREE) -> list[str]:
-    document, errors = checked_document(schema, limits, query)  # type: ignore[arg-type]
+def codes(
+    query: str, limits: DocumentLimits = DEVELOPMENT, schema: GraphQLSchema = TREE
+) -> list[str]:
+    document, errors = checked_document(schema, limits, query)
     assert (document is None) == bool(errors)
-    return [error.original_error.code for error in errors]  # type: ignore[union-attr]
+    found = []
+    for error in errors:
+        assert isinstance(error.original_error, DomainError), error
+        found.append(error.original_error.code)
+    return found
 
 
 def nested(depth: int) -> str:

@@ -1,7 +1,8 @@
 """Fixtures for the identity tests: an Identity with known challenge answers, and accounts."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Protocol
 
 import pytest
 
@@ -38,7 +39,16 @@ def identity(
     )
 
 
-MakeAccount = Callable[..., Awaitable[Account]]
+class MakeAccount(Protocol):
+    """Adds an account with ``PASSWORD`` (``login`` is its display name too)."""
+
+    async def __call__(
+        self,
+        login: str = ...,
+        roles: frozenset[Role] = ...,
+        *,
+        phone: str | None = None,
+    ) -> Account: ...
 
 
 @pytest.fixture
@@ -46,9 +56,13 @@ def make_account(
     unit_of_work: Callable[[], AnyUnitOfWork], clock: FixedClock, passwords: Passwords
 ) -> MakeAccount:
     async def make(
-        login: str = "wangfang", roles: frozenset[Role] = frozenset({Role.OPERATOR}), **kw: object
+        login: str = "wangfang",
+        roles: frozenset[Role] = frozenset({Role.OPERATOR}),
+        *,
+        phone: str | None = None,
     ) -> Account:
-        account = Account.open(login, login, passwords.hash(PASSWORD), roles, clock.now(), **kw)  # type: ignore[arg-type]
+        hashed = passwords.hash(PASSWORD)
+        account = Account.open(login, login, hashed, roles, clock.now(), phone=phone)
         async with unit_of_work() as uow:
             await uow.accounts.add(account)
             await uow.commit()

@@ -24,10 +24,10 @@ HOME = Client("198.51.100.7", "pytest")
 
 
 async def fail(
-    identity: Identity, login: str = "wangfang", client: Client = HOME, **kw: object
+    identity: Identity, login: str = "wangfang", client: Client = HOME, answer: Answer | None = None
 ) -> str:
     with pytest.raises(DomainError) as caught:
-        await identity.login(login, "Wrong-Pass-123", kw.get("answer"), client)  # type: ignore[arg-type]
+        await identity.login(login, "Wrong-Pass-123", answer, client)
     return caught.value.code
 
 
@@ -129,10 +129,9 @@ async def test_sec_03_concurrent_wrong_passwords_lock_at_exactly_n(
     assert set(codes) == {"INVALID_CREDENTIALS"}
     async with unit_of_work() as uow:
         guard = await uow.guards.lock("login:wangfang")
-        log = await uow.login_log.page(
-            (await uow.accounts.by_login("wangfang")).id,  # type: ignore[union-attr]
-            PageRequest(first=50),
-        )
+        account = await uow.accounts.by_login("wangfang")
+        assert account is not None
+        log = await uow.login_log.page(account.id, PageRequest(first=50))
     results = [e.result for e in reversed(log.items)]
     assert results[:4] == ["failed"] * 4
     assert results[4] == "locked"

@@ -32,10 +32,21 @@ def factors(
     return SecondFactors(unit_of_work, identity.passwords, identity.tokens, clock, LockoutPolicy())
 
 
-async def signed_in(identity: Identity, make_account: MakeAccount, **kw: object) -> Principal:
-    await make_account(**kw)
+async def signed_in(
+    identity: Identity, make_account: MakeAccount, phone: str | None = None
+) -> Principal:
+    await make_account(phone=phone)
     tokens = await identity.login("wangfang", PASSWORD, None, HOME)
     return identity.tokens.verify(tokens.access_token, identity.clock.now())
+
+
+async def sms_code(db: AsyncEngine) -> str:
+    """The code in the one SMS the outbox holds."""
+    async with db.connect() as connection:
+        body = (await connection.execute(select(outbox_messages.c.body))).scalar_one()
+    found = re.search(r"\d{6}", body)
+    assert found is not None, body
+    return found.group()
 
 
 async def code_of(factors: SecondFactors, secret: str, clock: FixedClock, steps: int = 0) -> str:
@@ -85,9 +96,7 @@ async def test_sec_04_sms_code_through_the_outbox(
 ) -> None:
     principal = await signed_in(identity, make_account, phone="13812345678")
     await factors.send_sms_code(principal)
-    async with db.connect() as connection:
-        body = (await connection.execute(select(outbox_messages.c.body))).scalar_one()
-    code = re.search(r"\d{6}", body).group()  # type: ignore[union-attr]
+    code = await sms_code(db)
     with pytest.raises(DomainError):
         await factors.step_up(principal, "sms", "000000" if code != "000000" else "111111")
     stepped = await factors.step_up(principal, "sms", code)
@@ -147,8 +156,6 @@ async def test_sec_04_a_password_alone_cannot_add_a_second_factor(
         await factors.set_transaction_password(principal, PASSWORD, "Pay#Lantern-88")
     assert replace.value.code == "STEP_UP_REQUIRED"
     await factors.send_sms_code(principal)
-    async with db.connect() as connection:
-        body = (await connection.execute(select(outbox_messages.c.body))).scalar_one()
-    stepped = await factors.step_up(principal, "sms", re.search(r"\d{6}", body).group())  # type: ignore[union-attr]
+    stepped = await factors.step_up(principal, "sms", await sms_code(db))
     elevated = identity.tokens.verify(stepped.access_token, identity.clock.now())
     assert (await factors.enrol_totp(elevated)).secret

@@ -39,6 +39,7 @@ def a_scope() -> AuditScope:
 def test_sec_07_a_commit_records_who_what_where_and_the_ids_it_touched() -> None:
     scope = a_scope()
     record = scope.committed({SECOND, FIRST})
+    assert record is not None
     assert record.operation == "closeEnterprise"
     assert record.outcome is Outcome.OK
     assert record.detail is None
