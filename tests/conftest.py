@@ -3,22 +3,23 @@ DATABASE_URL when it is set, else an embedded server in var/test-postgres. Each 
 fresh, uniquely named database and drops it afterwards."""
 
 import contextlib
+import dataclasses
 import os
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, Protocol
 
 import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from starlette.applications import Starlette
 
 from src.adapters.crypto import FieldCipher
 from src.adapters.postgres.audit import PostgresAuditTrail
@@ -37,6 +38,7 @@ from src.auth.service import principal_of
 from src.auth.sessions import Client, Session
 from src.auth.tokens import AccessTokens, SigningKey
 from src.settings import Settings
+from tests.in_process import GraphQLClient, in_process
 
 ROOT = Path(__file__).resolve().parents[1]
 CHALLENGE_ANSWER = "K7P3Q"
@@ -136,22 +138,6 @@ def cipher() -> FieldCipher:
     return FieldCipher(settings.pii_keys, settings.pii_hash_key)
 
 
-@contextlib.asynccontextmanager
-async def serving(app: Starlette, *client_ips: str) -> AsyncIterator[list[httpx.AsyncClient]]:
-    """In-process HTTP clients for ``app`` (started and stopped around them), one calling from
-    each address in ``client_ips``."""
-    async with app.router.lifespan_context(app), contextlib.AsyncExitStack() as clients:
-        yield [
-            await clients.enter_async_context(
-                httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app, client=(ip, 123)),
-                    base_url="http://testserver",
-                )
-            )
-            for ip in client_ips
-        ]
-
-
 class AnyUnitOfWork(PostgresPartiesUnitOfWork, PostgresIdentityUnitOfWork):
     """For tests: one unit of work with every module's repositories and the audit trail,
     opened like the app's (previews keep nothing, audited operations append their record)."""
@@ -179,7 +165,14 @@ def unit_of_work(database: Database) -> Callable[[], AnyUnitOfWork]:
     return lambda: AnyUnitOfWork(database)
 
 
-SignIn = Callable[..., Awaitable[dict[str, str]]]
+class SignIn(Protocol):
+    async def __call__(
+        self,
+        *roles: Role,
+        stepped_up: bool = False,
+        organisation_id: uuid.UUID | None = None,
+        worker_id: uuid.UUID | None = None,
+    ) -> dict[str, str]: ...
 
 
 @pytest.fixture
@@ -221,21 +214,40 @@ def sign_in(unit_of_work: Callable[[], AnyUnitOfWork], clock: FixedClock) -> Sig
     return make
 
 
+class Serve(Protocol):
+    def __call__(
+        self, *addresses: str, base_url: str = ..., **settings: Any
+    ) -> contextlib.AbstractAsyncContextManager[list[GraphQLClient]]: ...
+
+
 @pytest.fixture
-async def app_client(
-    db: AsyncEngine, database_url: str, clock: FixedClock
-) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client for the app, in process, signed in as nobody."""
-    challenges = Challenges(b"c" * 32, answers=lambda: CHALLENGE_ANSWER)
-    app = create_app(
-        Settings(database_url=database_url, db_pool_size=2), clock=clock, challenges=challenges
-    )
-    async with serving(app, "127.0.0.1") as [client]:
+def serve(db: AsyncEngine, database_url: str, clock: FixedClock) -> Serve:
+    """``serve(*addresses, base_url=…, **settings)``: anonymous clients (one per address,
+    127.0.0.1 when none) of the app on the test database with the test clock, sign-in
+    challenges answered by ``CHALLENGE_ANSWER``, and these settings changed."""
+
+    def start(
+        *addresses: str, base_url: str = "http://testserver", **settings: Any
+    ) -> contextlib.AbstractAsyncContextManager[list[GraphQLClient]]:
+        app = create_app(
+            dataclasses.replace(Settings(database_url=database_url, db_pool_size=2), **settings),
+            clock=clock,
+            challenges=Challenges(b"c" * 32, answers=lambda: CHALLENGE_ANSWER),
+        )
+        return in_process(app, *(addresses or ("127.0.0.1",)), base_url=base_url)
+
+    return start
+
+
+@pytest.fixture
+async def app_client(serve: Serve) -> AsyncIterator[GraphQLClient]:
+    """A client of the app, in process, signed in as nobody."""
+    async with serve() as [client]:
         yield client
 
 
 @pytest.fixture
-async def api(app_client: httpx.AsyncClient, sign_in: SignIn) -> httpx.AsyncClient:
+async def api(app_client: GraphQLClient, sign_in: SignIn) -> GraphQLClient:
     """The in-process client signed in as a platform operator with a fresh second factor."""
     app_client.headers.update(await sign_in(Role.OPERATOR, stepped_up=True))
     return app_client

@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-import httpx
 import pytest
 from graphql import (
     GraphQLEnumType,
@@ -42,6 +41,7 @@ from src.graphql.schema.context import Context
 from src.graphql.schema.relay import parse_global_id
 from src.settings import DEVELOPMENT_KEY, Settings
 from tests.conftest import AnyUnitOfWork, FixedClock, unit_of_work_on
+from tests.in_process import GraphQLClient
 from tests.integration.sensitive import confirmed
 from tests.integration.test_api_parties import ONBOARD, REGISTER, enterprise_input, worker_input
 
@@ -72,21 +72,6 @@ CIPHER = FieldCipher(Settings().pii_keys, Settings().pii_hash_key)
 def bearer(clock: FixedClock, *roles: Role, account_id: UUID | None = None) -> dict[str, str]:
     principal = Principal(account_id=account_id or new_id(), roles=frozenset(roles))
     return {"Authorization": f"Bearer {TOKENS.issue(principal, clock.now())}"}
-
-
-async def call(
-    api: httpx.AsyncClient,
-    query: str,
-    headers: dict[str, str] | None = None,
-    expect: int | None = 200,
-    **variables: Any,
-) -> dict[str, Any]:
-    response = await api.post(
-        "/graphql", json={"query": query, "variables": variables}, headers=headers or {}
-    )
-    assert expect is None or response.status_code == expect, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 async def trail(db: AsyncEngine) -> list[ChainedRecord]:
@@ -120,7 +105,7 @@ def test_sec_07_every_mutation_resolves_through_the_auditing_path() -> None:
 
 
 async def test_sec_07_every_mutation_in_the_schema_writes_an_audit_record(
-    api: httpx.AsyncClient, db: AsyncEngine
+    api: GraphQLClient, db: AsyncEngine
 ) -> None:
     """Each mutation is called with sample input built from its arguments' types; whether
     it then succeeds or fails, exactly one record of it appears."""
@@ -136,14 +121,14 @@ async def test_sec_07_every_mutation_in_the_schema_writes_an_audit_record(
         )
         query = f"{head} {{ {name}{call_args}{selection} }}"
         samples = {arg: sample(spec.type) for arg, spec in arguments}
-        body = await call(api, query, None, None, **samples)  # refused by the policy, or not
+        body = (await api.graphql(query, samples)).body  # refused by the policy, or not
         recorded = [e.record.operation for e in await trail(db)]
         assert recorded.count(name) == 1, f"{name} wrote no audit record: {body}"
     assert (await verify_audit_trail(db)).broken_at is None
 
 
 async def test_sec_07_a_mutation_is_recorded_with_who_where_what_and_how_it_ended(
-    api: httpx.AsyncClient, db: AsyncEngine, clock: FixedClock
+    api: GraphQLClient, db: AsyncEngine, clock: FixedClock
 ) -> None:
     admin = new_id()
     headers = {
@@ -151,7 +136,7 @@ async def test_sec_07_a_mutation_is_recorded_with_who_where_what_and_how_it_ende
         "User-Agent": "flexfin-tests/1.0",
         "X-Request-ID": "trace-42",
     }
-    made = (await call(api, ONBOARD, headers, input=enterprise_input()))["data"]
+    made = (await api.ok(ONBOARD, headers=headers, input=enterprise_input()))["data"]
     [entry] = await trail(db)
     record = entry.record
     assert (record.operation, record.outcome, record.detail) == ("onboardEnterprise", "ok", None)
@@ -171,14 +156,14 @@ CONTACT = """mutation($input: ChangeWorkerContactInput!) {
 
 
 async def test_sec_07_failures_are_recorded_with_their_code_and_target_after_rollback(
-    api: httpx.AsyncClient, db: AsyncEngine
+    api: GraphQLClient, db: AsyncEngine
 ) -> None:
-    made = (await call(api, ONBOARD, input=enterprise_input()))["data"]["onboardEnterprise"]
+    made = (await api.ok(ONBOARD, input=enterprise_input()))["data"]["onboardEnterprise"]
     closing = {"id": made["id"], "reason": "业务终止"}
     await confirmed(api, CLOSE, input=closing)
     again = await confirmed(api, CLOSE, input=closing)  # its preview fails: that is the answer
     assert again["errors"][0]["extensions"]["code"] == "ENTERPRISE_CLOSED"
-    invalid = await call(api, REGISTER, input=worker_input(phone="12"))
+    invalid = await api.ok(REGISTER, input=worker_input(phone="12"))
     assert invalid["errors"][0]["extensions"]["code"] == "INVALID_PHONE"
     onboarded, previewed, closed, failed_preview, rejected = (e.record for e in await trail(db))
     assert (previewed.operation, previewed.outcome, previewed.detail) == (
@@ -207,12 +192,12 @@ async def test_sec_07_failures_are_recorded_with_their_code_and_target_after_rol
 
 
 async def test_sec_07_each_mutation_of_a_request_gets_its_own_record(
-    api: httpx.AsyncClient, db: AsyncEngine
+    api: GraphQLClient, db: AsyncEngine
 ) -> None:
     both = """mutation($a: RegisterWorkerInput!, $b: OnboardEnterpriseInput!) {
       first: registerWorker(input: $a) { id }
       second: onboardEnterprise(input: $b) { id } }"""
-    body = await call(api, both, a=worker_input(), b=enterprise_input())
+    body = await api.ok(both, a=worker_input(), b=enterprise_input())
     assert "errors" not in body
     assert [(e.record.operation, e.record.outcome) for e in await trail(db)] == [
         ("registerWorker", "ok"),
@@ -221,7 +206,7 @@ async def test_sec_07_each_mutation_of_a_request_gets_its_own_record(
 
 
 async def test_sec_07_a_mutation_whose_record_cannot_be_written_changes_nothing(
-    api: httpx.AsyncClient, db: AsyncEngine
+    api: GraphQLClient, db: AsyncEngine
 ) -> None:
     """The record is written in the mutation's transaction: if it cannot be, nothing is."""
     async with db.begin() as connection:
@@ -232,14 +217,14 @@ async def test_sec_07_a_mutation_whose_record_cannot_be_written_changes_nothing(
             )
         )
     try:
-        body = await call(api, REGISTER, input=worker_input())
+        body = await api.ok(REGISTER, input=worker_input())
     finally:
         async with db.begin() as connection:
             await connection.execute(
                 text("ALTER TABLE audit_records DROP CONSTRAINT refuse_registrations")
             )
     assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
-    workers = await call(api, "{ workers { nodes { id } } }")
+    workers = await api.ok("{ workers { nodes { id } } }")
     assert workers["data"]["workers"]["nodes"] == []
 
 
@@ -248,11 +233,13 @@ async def test_sec_07_a_mutation_whose_record_cannot_be_written_changes_nothing(
     [(), (Role.SYSADMIN,), (Role.SECADMIN,), (Role.OPERATOR,), (Role.REGULATOR,)],
 )
 async def test_sec_08_only_the_auditor_reads_the_trail_and_refusals_are_recorded(
-    api: httpx.AsyncClient, db: AsyncEngine, clock: FixedClock, roles: tuple[Role, ...]
+    api: GraphQLClient, db: AsyncEngine, clock: FixedClock, roles: tuple[Role, ...]
 ) -> None:
     headers = bearer(clock, *roles) if roles else {}
     api.headers.pop("Authorization", None)
-    body = await call(api, RECORDS, headers, expect=403 if roles else 401)
+    answer = await api.graphql(RECORDS, {}, headers=headers)
+    assert answer.status == (403 if roles else 401), answer.body
+    body = answer.body
     assert "data" not in body
     code = "FORBIDDEN" if roles else "UNAUTHENTICATED"
     assert body["errors"][0]["extensions"] == {"code": code, "field": "Query.auditRecords"}
@@ -265,37 +252,37 @@ async def test_sec_08_only_the_auditor_reads_the_trail_and_refusals_are_recorded
 
 
 async def test_sec_08_the_auditor_pages_and_filters_the_trail_and_the_reading_is_recorded(
-    api: httpx.AsyncClient, db: AsyncEngine, clock: FixedClock
+    api: GraphQLClient, db: AsyncEngine, clock: FixedClock
 ) -> None:
     for n in range(3):
-        await call(api, REGISTER, input=worker_input(phone=f"1381234567{n}"))  # 2 fail: same id
+        await api.ok(REGISTER, input=worker_input(phone=f"1381234567{n}"))  # 2 fail: same id
     auditor = new_id()
     headers = bearer(clock, Role.AUDITOR, account_id=auditor)
-    page = (await call(api, RECORDS, headers, first=2))["data"]["auditRecords"]
+    page = (await api.ok(RECORDS, headers=headers, first=2))["data"]["auditRecords"]
     assert [(n["seq"], n["operation"], n["outcome"]) for n in page["nodes"]] == [
         ("1", "registerWorker", "OK"),
         ("2", "registerWorker", "FAILED"),
     ]
     assert page["nodes"][1]["detail"] == "WORKER_ALREADY_REGISTERED"
     assert page["nodes"][1]["prevHash"] == page["nodes"][0]["hash"]
-    rest = (await call(api, RECORDS, headers, after=page["pageInfo"]["endCursor"]))["data"]
+    rest = (await api.ok(RECORDS, headers=headers, after=page["pageInfo"]["endCursor"]))["data"]
     # the first reading was recorded after what it read, and now shows up
     assert [n["operation"] for n in rest["auditRecords"]["nodes"]] == [
         "registerWorker",
         "auditRecords",
     ]
-    reads = await call(api, RECORDS, headers, where={"operation": "auditRecords"})
+    reads = await api.ok(RECORDS, headers=headers, where={"operation": "auditRecords"})
     assert [
         (n["actorAccountId"], n["roles"], n["outcome"])
         for n in reads["data"]["auditRecords"]["nodes"]
     ] == [(str(auditor), ["auditor"], "OK")] * 2
     window = {"from": "2026-11-23T09:30:00+00:00", "to": "2026-11-23T09:30:00.000001+00:00"}
     clock.advance(seconds=1)
-    in_window = (await call(api, RECORDS, headers, where=window))["data"]["auditRecords"]
+    in_window = (await api.ok(RECORDS, headers=headers, where=window))["data"]["auditRecords"]
     assert [n["seq"] for n in in_window["nodes"]] == ["1", "2", "3", "4", "5", "6"]
-    since = (await call(api, RECORDS, headers, where={"from": "2026-11-23T09:30:01Z"}))["data"]
+    since = (await api.ok(RECORDS, headers=headers, where={"from": "2026-11-23T09:30:01Z"}))["data"]
     assert [n["seq"] for n in since["auditRecords"]["nodes"]] == ["7"]
-    naive = await call(api, RECORDS, headers, where={"from": "2026-11-23T09:30:00"})
+    naive = await api.ok(RECORDS, headers=headers, where={"from": "2026-11-23T09:30:00"})
     assert naive["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": "where.from"}
     assert (await verify_audit_trail(db)).broken_at is None
 

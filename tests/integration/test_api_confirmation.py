@@ -4,7 +4,6 @@ must carry; a missing, tampered, expired, foreign or used token is refused."""
 
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from src.adapters.postgres.tables import metadata
 from src.auth.policy import CONFIRMATION_RISKS
 from tests.conftest import FixedClock
-from tests.integration.sensitive import CHANGE_CARD, NEW_CARD, preview, send
-from tests.integration.test_api_parties import REGISTER, count, gql, worker_input
+from tests.in_process import GraphQLClient
+from tests.integration.sensitive import CHANGE_CARD, NEW_CARD, preview
+from tests.integration.test_api_parties import REGISTER, count, worker_input
 
 CARD_OF = "query($id: ID!) { node(id: $id) { ... on Worker { bankCard } } }"
 CHANGE_CARD_AND_REGISTER = """
@@ -34,32 +34,29 @@ async def snapshot(db: AsyncEngine) -> dict[str, list[str]]:
 
 
 async def card_change(
-    api: httpx.AsyncClient, id_number: str | None = None
+    api: GraphQLClient, id_number: str | None = None
 ) -> tuple[dict[str, Any], str]:
     """Variables changing a newly registered worker's card to ``NEW_CARD``, and its id."""
-    worker = (await gql(api, REGISTER, input=worker_input(id_number)))["data"]["registerWorker"]
+    worker = (await api.ok(REGISTER, input=worker_input(id_number)))["data"]["registerWorker"]
     return {"input": {"id": worker["id"], "bankCard": NEW_CARD}}, worker["id"]
 
 
-async def card_of(api: httpx.AsyncClient, worker_id: str) -> str:
-    card: str = (await gql(api, CARD_OF, id=worker_id))["data"]["node"]["bankCard"]
+async def card_of(api: GraphQLClient, worker_id: str) -> str:
+    card: str = (await api.ok(CARD_OF, id=worker_id))["data"]["node"]["bankCard"]
     return card
 
 
-def code_of(response: httpx.Response) -> str:
-    code: str = response.json()["errors"][0]["extensions"]["code"]
-    return code
-
-
 async def test_sec_04_a_preview_states_effects_and_risks_and_changes_nothing(
-    api: httpx.AsyncClient, db: AsyncEngine, clock: FixedClock
+    api: GraphQLClient, db: AsyncEngine, clock: FixedClock
 ) -> None:
     change, worker_id = await card_change(api)
     before = await snapshot(db)
     # A preview neither needs nor uses up an idempotency key.
-    response = await send(api, CHANGE_CARD, change, key="k", extensions={"preview": True})
-    assert response.status_code == 200
-    body = response.json()
+    response = await api.graphql(
+        CHANGE_CARD, change, idempotency_key="k", extensions={"preview": True}
+    )
+    assert response.status == 200
+    body = response.body
     assert body["data"]["changeWorkerBankCard"] == {"id": worker_id, "bankCard": "**** 8903"}
     confirmation = body["extensions"]["confirmation"]
     assert confirmation["effects"] == body["data"]
@@ -70,7 +67,7 @@ async def test_sec_04_a_preview_states_effects_and_risks_and_changes_nothing(
 
 
 async def test_sec_04_only_mutations_that_need_confirmation_can_be_previewed(
-    api: httpx.AsyncClient,
+    api: GraphQLClient,
 ) -> None:
     """A dry run of any other mutation (signing in, proving a second factor) could test
     guesses without them being counted."""
@@ -80,44 +77,46 @@ async def test_sec_04_only_mutations_that_need_confirmation_can_be_previewed(
         (REGISTER, {"input": newcomer}),
         (CHANGE_CARD_AND_REGISTER, {**change, "other": newcomer}),
     ]:
-        response = await send(api, query, variables, extensions={"preview": True})
-        assert (response.status_code, code_of(response)) == (400, "PREVIEW_NOT_AVAILABLE")
+        response = await api.graphql(query, variables, extensions={"preview": True})
+        assert (response.status, response.code) == (400, "PREVIEW_NOT_AVAILABLE")
     assert await count(api, "workers") == 1
 
 
 async def test_sec_04_the_mutation_runs_once_with_the_previews_token(
-    api: httpx.AsyncClient,
+    api: GraphQLClient,
 ) -> None:
     change, worker_id = await card_change(api)
     token = (await preview(api, CHANGE_CARD, **change))["extensions"]["confirmation"]["token"]
     confirm = {"confirmationToken": token}
-    done = await send(api, CHANGE_CARD, change, key="k-1", extensions=confirm)
-    assert done.status_code == 200
-    assert done.json()["data"]["changeWorkerBankCard"]["bankCard"] == "**** 8903"
+    done = await api.graphql(CHANGE_CARD, change, idempotency_key="k-1", extensions=confirm)
+    assert done.status == 200
+    assert done.body["data"]["changeWorkerBankCard"]["bankCard"] == "**** 8903"
     assert await card_of(api, worker_id) == "**** 8903"
     # A retry under the same key replays; the token itself confirms one request only.
-    retried = await send(api, CHANGE_CARD, change, key="k-1", extensions=confirm)
+    retried = await api.graphql(CHANGE_CARD, change, idempotency_key="k-1", extensions=confirm)
     assert (retried.content, retried.headers["idempotent-replayed"]) == (done.content, "true")
-    used = await send(api, CHANGE_CARD, change, key="k-2", extensions=confirm)
-    assert (used.status_code, code_of(used)) == (403, "CONFIRMATION_INVALID")
+    used = await api.graphql(CHANGE_CARD, change, idempotency_key="k-2", extensions=confirm)
+    assert (used.status, used.code) == (403, "CONFIRMATION_INVALID")
 
 
 async def test_sec_04_without_a_token_the_mutation_asks_for_confirmation_and_frees_its_key(
-    api: httpx.AsyncClient,
+    api: GraphQLClient,
 ) -> None:
     change, worker_id = await card_change(api)
-    asked = await send(api, CHANGE_CARD, change, key="k-1")
-    assert (asked.status_code, code_of(asked)) == (428, "CONFIRMATION_REQUIRED")
+    asked = await api.graphql(CHANGE_CARD, change, idempotency_key="k-1")
+    assert (asked.status, asked.code) == (428, "CONFIRMATION_REQUIRED")
     assert await card_of(api, worker_id) == "**** 0128"
     token = (await preview(api, CHANGE_CARD, **change))["extensions"]["confirmation"]["token"]
-    done = await send(api, CHANGE_CARD, change, key="k-1", extensions={"confirmationToken": token})
-    assert done.status_code == 200
+    done = await api.graphql(
+        CHANGE_CARD, change, idempotency_key="k-1", extensions={"confirmationToken": token}
+    )
+    assert done.status == 200
     assert "idempotent-replayed" not in done.headers
 
 
 @pytest.mark.parametrize("spoil", ["tampered", "expired", "other input", "other caller", "42"])
 async def test_sec_04_a_token_that_does_not_fit_is_refused_and_changes_nothing(
-    api: httpx.AsyncClient, another_caller: dict[str, str], clock: FixedClock, spoil: str
+    api: GraphQLClient, another_caller: dict[str, str], clock: FixedClock, spoil: str
 ) -> None:
     change, worker_id = await card_change(api)
     token: object = (await preview(api, CHANGE_CARD, **change))["extensions"]["confirmation"][
@@ -134,14 +133,18 @@ async def test_sec_04_a_token_that_does_not_fit_is_refused_and_changes_nothing(
         headers = another_caller
     else:
         token = 42
-    refused = await send(
-        api, CHANGE_CARD, change, key="k", headers=headers, extensions={"confirmationToken": token}
+    refused = await api.graphql(
+        CHANGE_CARD,
+        change,
+        idempotency_key="k",
+        headers=headers,
+        extensions={"confirmationToken": token},
     )
-    assert (refused.status_code, code_of(refused)) == (403, "CONFIRMATION_INVALID")
+    assert (refused.status, refused.code) == (403, "CONFIRMATION_INVALID")
     assert await card_of(api, worker_id) == "**** 0128"
 
 
-async def test_sec_04_a_preview_that_fails_gives_no_token(api: httpx.AsyncClient) -> None:
+async def test_sec_04_a_preview_that_fails_gives_no_token(api: GraphQLClient) -> None:
     close = """mutation($input: CloseEnterpriseInput!) { closeEnterprise(input: $input) { id } }"""
     unknown = "RW50ZXJwcmlzZTowMTkyMDAwMC0wMDAwLTcwMDAtODAwMC0wMDAwMDAwMDAwMDA"
     body = await preview(api, close, input={"id": unknown, "reason": "业务终止"})
@@ -149,7 +152,7 @@ async def test_sec_04_a_preview_that_fails_gives_no_token(api: httpx.AsyncClient
     assert "confirmation" not in body.get("extensions", {})
 
 
-async def test_sec_04_the_preview_flag_must_be_true_or_false(api: httpx.AsyncClient) -> None:
-    response = await send(api, REGISTER, {"input": worker_input()}, extensions={"preview": "yes"})
-    assert (response.status_code, code_of(response)) == (400, "BAD_REQUEST")
+async def test_sec_04_the_preview_flag_must_be_true_or_false(api: GraphQLClient) -> None:
+    response = await api.graphql(REGISTER, {"input": worker_input()}, extensions={"preview": "yes"})
+    assert (response.status, response.code) == (400, "BAD_REQUEST")
     assert await count(api, "workers") == 0

@@ -3,11 +3,11 @@ field, nothing half-written, Relay paging, global ids, masking."""
 
 from typing import Any
 
-import httpx
 import pytest
 from stdnum.cn import ric
 
 from tests.conftest import FixedClock
+from tests.in_process import GraphQLClient
 from tests.integration.sensitive import confirmed
 
 ONBOARD = """
@@ -18,13 +18,6 @@ REGISTER = """
 mutation Register($input: RegisterWorkerInput!) {
   registerWorker(input: $input) { id name idNumber phone bankCard }
 }"""
-
-
-async def gql(api: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
-    response = await api.post("/graphql", json={"query": query, "variables": variables})
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def enterprise_input(credit_code: str = "91110000600037341L", **profile: str) -> dict[str, Any]:
@@ -58,17 +51,16 @@ FUTURE_BORN = "11010520261124001" + ric.calc_check_digit("110105202611240010")
 """Born the day after the test clock's today (2026-11-23)."""
 
 
-async def count(api: httpx.AsyncClient, connection: str) -> int:
-    body = await gql(api, f"{{ {connection}(first: 100) {{ nodes {{ id }} }} }}")
+async def count(api: GraphQLClient, connection: str) -> int:
+    body = await api.ok(f"{{ {connection}(first: 100) {{ nodes {{ id }} }} }}")
     return len(body["data"][connection]["nodes"])
 
 
-async def test_party_01_onboard_then_fetch_by_global_id(api: httpx.AsyncClient) -> None:
-    made = (await gql(api, ONBOARD, input=enterprise_input()))["data"]["onboardEnterprise"]
+async def test_party_01_onboard_then_fetch_by_global_id(api: GraphQLClient) -> None:
+    made = (await api.ok(ONBOARD, input=enterprise_input()))["data"]["onboardEnterprise"]
     assert made["phone"] == "139****0001"
     assert made["status"] == "ACTIVE"
-    fetched = await gql(
-        api,
+    fetched = await api.ok(
         "query($id: ID!) { node(id: $id) { __typename ... on Enterprise { creditCode } } }",
         id=made["id"],
     )
@@ -88,9 +80,9 @@ async def test_party_01_onboard_then_fetch_by_global_id(api: httpx.AsyncClient) 
     ],
 )
 async def test_party_03_invalid_id_numbers_get_a_typed_error_and_write_nothing(
-    api: httpx.AsyncClient, id_number: str, code: str
+    api: GraphQLClient, id_number: str, code: str
 ) -> None:
-    body = await gql(api, REGISTER, input=worker_input(id_number))
+    body = await api.ok(REGISTER, input=worker_input(id_number))
     assert body["data"] is None
     [error] = body["errors"]
     assert error["extensions"] == {"code": code, "field": "input.idNumber"}
@@ -99,10 +91,10 @@ async def test_party_03_invalid_id_numbers_get_a_typed_error_and_write_nothing(
 
 
 async def test_party_03_the_workers_filter_refuses_an_id_number_born_in_the_future(
-    api: httpx.AsyncClient,
+    api: GraphQLClient,
 ) -> None:
-    body = await gql(
-        api, "query($n: String) { workers(where: {idNumber: $n}) { nodes { id } } }", n=FUTURE_BORN
+    body = await api.ok(
+        "query($n: String) { workers(where: {idNumber: $n}) { nodes { id } } }", n=FUTURE_BORN
     )
     [error] = body["errors"]
     assert error["extensions"] == {"code": "INVALID_ID_NUMBER", "field": "where.idNumber"}
@@ -118,37 +110,37 @@ async def test_party_03_the_workers_filter_refuses_an_id_number_born_in_the_futu
     ],
 )
 async def test_party_01_invalid_enterprise_input_names_the_field(
-    api: httpx.AsyncClient, change: dict[str, str], code: str, field: str
+    api: GraphQLClient, change: dict[str, str], code: str, field: str
 ) -> None:
     credit_code = change.pop("creditCode", "91110000600037341L")
-    body = await gql(api, ONBOARD, input=enterprise_input(credit_code, **change))
+    body = await api.ok(ONBOARD, input=enterprise_input(credit_code, **change))
     assert body["errors"][0]["extensions"] == {"code": code, "field": field}
     assert await count(api, "enterprises") == 0
 
 
-async def test_an_invalid_bank_card_gets_its_typed_error(api: httpx.AsyncClient) -> None:
-    body = await gql(api, REGISTER, input=worker_input(bankCard="6222021234567890127"))
+async def test_an_invalid_bank_card_gets_its_typed_error(api: GraphQLClient) -> None:
+    body = await api.ok(REGISTER, input=worker_input(bankCard="6222021234567890127"))
     assert body["errors"][0]["extensions"] == {
         "code": "INVALID_BANK_CARD",
         "field": "input.bankCard",
     }
 
 
-async def test_personal_data_leaves_the_api_masked(api: httpx.AsyncClient) -> None:
-    worker = (await gql(api, REGISTER, input=worker_input()))["data"]["registerWorker"]
+async def test_personal_data_leaves_the_api_masked(api: GraphQLClient) -> None:
+    worker = (await api.ok(REGISTER, input=worker_input()))["data"]["registerWorker"]
     assert worker["idNumber"].startswith("110105********")
     assert (worker["phone"], worker["bankCard"]) == ("138****5678", "**** 0128")
 
 
-async def test_a_second_registration_of_one_id_number_is_refused(api: httpx.AsyncClient) -> None:
-    await gql(api, REGISTER, input=worker_input())
-    body = await gql(api, REGISTER, input=worker_input(name="李四"))
+async def test_a_second_registration_of_one_id_number_is_refused(api: GraphQLClient) -> None:
+    await api.ok(REGISTER, input=worker_input())
+    body = await api.ok(REGISTER, input=worker_input(name="李四"))
     assert body["errors"][0]["extensions"]["code"] == "WORKER_ALREADY_REGISTERED"
     assert await count(api, "workers") == 1
 
 
-async def test_account_change_and_closure(api: httpx.AsyncClient, clock: FixedClock) -> None:
-    made = (await gql(api, ONBOARD, input=enterprise_input()))["data"]["onboardEnterprise"]
+async def test_account_change_and_closure(api: GraphQLClient, clock: FixedClock) -> None:
+    made = (await api.ok(ONBOARD, input=enterprise_input()))["data"]["onboardEnterprise"]
     changed = await confirmed(
         api,
         """mutation($input: ChangeEnterprisePayingAccountInput!) {
@@ -173,46 +165,45 @@ async def test_account_change_and_closure(api: httpx.AsyncClient, clock: FixedCl
     assert again["errors"][0]["extensions"] == {"code": "ENTERPRISE_CLOSED"}
 
 
-async def test_ids_of_the_wrong_kind_or_unknown_objects(api: httpx.AsyncClient) -> None:
-    worker = (await gql(api, REGISTER, input=worker_input()))["data"]["registerWorker"]
+async def test_ids_of_the_wrong_kind_or_unknown_objects(api: GraphQLClient) -> None:
+    worker = (await api.ok(REGISTER, input=worker_input()))["data"]["registerWorker"]
     wrong_kind = await confirmed(
         api,
         """mutation($input: CloseEnterpriseInput!) { closeEnterprise(input: $input) { id } }""",
         input={"id": worker["id"], "reason": "x"},
     )
     assert wrong_kind["errors"][0]["extensions"] == {"code": "INVALID_ID", "field": "input.id"}
-    garbage = await gql(api, '{ node(id: "not-an-id") { id } }')
+    garbage = await api.ok('{ node(id: "not-an-id") { id } }')
     assert garbage["errors"][0]["extensions"] == {"code": "INVALID_ID", "field": "id"}
-    gone = await gql(
-        api,
+    gone = await api.ok(
         "query($id: ID!) { node(id: $id) { id } }",
         id="RW50ZXJwcmlzZTowMTkyMDAwMC0wMDAwLTcwMDAtODAwMC0wMDAwMDAwMDAwMDA",
     )
     assert gone["data"] == {"node": None}
 
 
-async def test_connections_page_with_cursors_and_cap_first_at_100(api: httpx.AsyncClient) -> None:
+async def test_connections_page_with_cursors_and_cap_first_at_100(api: GraphQLClient) -> None:
     for day in range(1, 6):
         body = f"110105199003{day:02d}001"
-        await gql(api, REGISTER, input=worker_input(body + ric.calc_check_digit(body + "0")))
+        await api.ok(REGISTER, input=worker_input(body + ric.calc_check_digit(body + "0")))
     page = """query($after: String) { workers(first: 2, after: $after) {
                 edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }"""
     ids, after = [], None
     while True:
-        result = (await gql(api, page, after=after))["data"]["workers"]
+        result = (await api.ok(page, after=after))["data"]["workers"]
         ids += [edge["node"]["id"] for edge in result["edges"]]
         if not result["pageInfo"]["hasNextPage"]:
             break
         after = result["pageInfo"]["endCursor"]
     assert len(ids) == len(set(ids)) == 5
-    too_many = await gql(api, "{ workers(first: 101) { nodes { id } } }")
+    too_many = await api.ok("{ workers(first: 101) { nodes { id } } }")
     assert too_many["errors"][0]["extensions"] == {"code": "INVALID_INPUT", "field": "first"}
-    bad_cursor = await gql(api, '{ workers(after: "bogus") { nodes { id } } }')
+    bad_cursor = await api.ok('{ workers(after: "bogus") { nodes { id } } }')
     assert bad_cursor["errors"][0]["extensions"] == {"code": "INVALID_CURSOR", "field": "after"}
 
 
 async def test_unexpected_errors_are_masked_with_the_request_id(
-    api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    api: GraphQLClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from src.domain.parties import service
 
@@ -220,20 +211,18 @@ async def test_unexpected_errors_are_masked_with_the_request_id(
         raise RuntimeError("secret detail: connection string postgres://admin:pw@db")
 
     monkeypatch.setattr(service, "register_worker", broken)
-    response = await api.post(
-        "/graphql",
-        json={"query": REGISTER, "variables": {"input": worker_input()}},
-        headers={"X-Request-ID": "trace-me-123"},
+    response = await api.graphql(
+        REGISTER, {"input": worker_input()}, headers={"X-Request-ID": "trace-me-123"}
     )
-    assert response.status_code == 200
+    assert response.status == 200
     assert response.headers["x-request-id"] == "trace-me-123"
-    [error] = response.json()["errors"]
+    [error] = response.body["errors"]
     assert error["message"] == "Internal server error"
     assert error["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "trace-me-123"}
-    assert "secret" not in response.text
+    assert b"secret" not in response.content
 
 
-async def test_http_protocol_edges(api: httpx.AsyncClient) -> None:
+async def test_http_protocol_edges(api: GraphQLClient) -> None:
     mutation_by_get = await api.get(
         "/graphql",
         params={"query": "mutation { __typename }"},
@@ -248,14 +237,12 @@ async def test_http_protocol_edges(api: httpx.AsyncClient) -> None:
     )
     assert too_big.status_code == 413
     assert too_big.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
-    parse_error = await api.post(
-        "/graphql",
-        json={"query": "{ workers("},
-        headers={"accept": "application/graphql-response+json"},
+    parse_error = await api.graphql(
+        "{ workers(", headers={"accept": "application/graphql-response+json"}
     )
-    assert parse_error.status_code == 400
-    assert "data" not in parse_error.json()
-    assert parse_error.json()["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
+    assert parse_error.status == 400
+    assert "data" not in parse_error.body
+    assert parse_error.body["errors"][0]["extensions"]["code"] == "GRAPHQL_PARSE_FAILED"
     assert (await api.get("/healthz")).json() == {"status": "ok"}
     assert (await api.get("/readyz")).json()["status"] == "ok"
 
@@ -268,10 +255,10 @@ async def test_http_protocol_edges(api: httpx.AsyncClient) -> None:
     ],
 )
 async def test_variables_that_do_not_coerce_are_bad_user_input(
-    api: httpx.AsyncClient, variables: dict[str, Any], query: str
+    api: GraphQLClient, variables: dict[str, Any], query: str
 ) -> None:
-    response = await api.post("/graphql", json={"query": query, "variables": variables})
-    assert response.status_code == 200
-    body = response.json()
+    response = await api.graphql(query, variables)
+    assert response.status == 200
+    body = response.body
     assert "data" not in body
     assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}

@@ -3,7 +3,6 @@ with the same data as Flexfin, so that ``make bench`` compares like with like.""
 
 from collections.abc import Callable
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from benchmarks.cases import CASES
@@ -15,11 +14,12 @@ from src.auth.roles import Role
 from src.demo import seed_demo
 from src.partner_admin import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, seed_demo_partner
 from src.settings import Settings
-from tests.conftest import FixedClock, SignIn, database_on, serving
+from tests.conftest import FixedClock, SignIn, database_on
+from tests.in_process import GraphQLClient, in_process
 
 
 async def test_the_reference_answers_the_benchmarked_requests_with_flexfins_data(
-    app_client: httpx.AsyncClient,
+    app_client: GraphQLClient,
     db: AsyncEngine,
     database_url: str,
     unit_of_work: Callable[[], PostgresUnitOfWork],
@@ -39,9 +39,9 @@ async def test_the_reference_answers_the_benchmarked_requests_with_flexfins_data
         "operator": await sign_in(Role.OPERATOR),
     }
     reference_app = create_reference(Settings(database_url=database_url, db_pool_size=1))
-    async with serving(reference_app, "127.0.0.1") as [reference]:
+    async with in_process(reference_app, "127.0.0.1") as [reference]:
         for case in CASES:
-            ours = await app_client.post(
+            ours = await app_client.post(  # the very body the benchmark sends
                 "/graphql", json=case.graphql_body(), headers=headers[case.caller]
             )
             theirs = await reference.get(case.reference_path)

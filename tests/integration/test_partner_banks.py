@@ -10,10 +10,10 @@ import base64
 import os
 import subprocess
 import sys
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import httpx
@@ -40,9 +40,8 @@ from src.partner_admin import (
     add_trusted_document,
     seed_demo_partner,
 )
-from src.settings import Settings
-from tests.conftest import AnyUnitOfWork, FixedClock, database_on
-from tests.in_process import in_process_client
+from tests.conftest import AnyUnitOfWork, FixedClock, Serve, database_on
+from tests.in_process import GraphQLClient
 
 TOKEN_URL = "https://testserver/oauth/token"
 PARTNER_IP = "203.0.113.9"
@@ -52,7 +51,11 @@ NODES = TrustedDocument(
 )
 NODE = TrustedDocument("node.v1", "query Node($id: ID!) { node(id: $id) { id } }", "one object")
 
-Client = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
+
+class Client(Protocol):
+    def __call__(
+        self, address: str = ..., **settings: Any
+    ) -> AbstractAsyncContextManager[GraphQLClient]: ...
 
 
 async def _bank(unit_of_work: Callable[[], AnyUnitOfWork], credit_code: str) -> UUID:
@@ -91,19 +94,16 @@ async def partners(db: AsyncEngine, unit_of_work: Callable[[], AnyUnitOfWork]) -
 
 
 @pytest.fixture
-def client(database_url: str, clock: FixedClock) -> Client:
-    """``client(address=…, trusted_proxies=…)``: an in-process client connecting from
-    ``address``."""
+def client(serve: Serve) -> Client:
+    """``client(address=…, trusted_proxies=…)``: an in-process client, over HTTPS, connecting
+    from ``address``."""
 
-    def make(address: str = PARTNER_IP, **settings: Any) -> Any:
-        return in_process_client(
-            Settings(database_url=database_url, db_pool_size=2, **settings),
-            clock,
-            address=address,
-            base_url="https://testserver",
-        )
+    @asynccontextmanager
+    async def connect(address: str = PARTNER_IP, **settings: Any) -> AsyncIterator[GraphQLClient]:
+        async with serve(address, base_url="https://testserver", **settings) as [api]:
+            yield api
 
-    return make
+    return connect
 
 
 def basic(client_id: str, secret: str) -> dict[str, str]:
@@ -137,20 +137,9 @@ async def token_a(partners: dict[str, str], client: Client) -> str:
         return await token_for(api, "bank-a", partners["bank-a"])
 
 
-async def run(
-    api: httpx.AsyncClient, token: str, body: dict[str, Any], **headers: str
-) -> httpx.Response:
-    return await api.post(
-        "/graphql", json=body, headers={"Authorization": f"Bearer {token}", **headers}
-    )
-
-
 def by_hash(sha256: str) -> dict[str, Any]:
-    return {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": sha256}}}
-
-
-def codes(response: httpx.Response) -> list[str]:
-    return [error["extensions"]["code"] for error in response.json().get("errors", [])]
+    """The ``extensions`` naming a document by its hash, as Apollo's persisted queries do."""
+    return {"persistedQuery": {"version": 1, "sha256Hash": sha256}}
 
 
 # The token endpoint ------------------------------------------------------------------------
@@ -228,17 +217,19 @@ async def test_sec_10_a_partner_runs_its_trusted_document_by_id_by_sha256_id_or_
     token_a: str, client: Client
 ) -> None:
     async with client() as api:
-        by_id = await run(api, token_a, {"documentId": "nodes.v1", "variables": {"ids": []}})
-        by_sha_id = await run(api, token_a, {"documentId": f"sha256:{NODES.sha256}"})
-        by_apq_hash = await run(api, token_a, by_hash(NODES.sha256))
+        by_id = await api.graphql(variables={"ids": []}, document_id="nodes.v1", token=token_a)
+        by_sha_id = await api.graphql(document_id=f"sha256:{NODES.sha256}", token=token_a)
+        by_apq_hash = await api.graphql(extensions=by_hash(NODES.sha256), token=token_a)
         by_get = await api.get(
             "/graphql",
             params={"documentId": "nodes.v1"},
             headers={"Authorization": f"Bearer {token_a}"},
         )
-    for response in (by_id, by_sha_id, by_apq_hash, by_get):
-        assert response.status_code == 200
-        assert response.json()["data"] == {"nodes": []}
+    for response in (by_id, by_sha_id, by_apq_hash):
+        assert response.status == 200
+        assert response.body["data"] == {"nodes": []}
+    assert by_get.status_code == 200
+    assert by_get.json()["data"] == {"nodes": []}
     assert by_get.headers["cache-control"] == "no-store"
 
 
@@ -246,17 +237,15 @@ async def test_sec_10_a_partner_may_not_send_query_text_even_its_own_document(
     token_a: str, client: Client
 ) -> None:
     async with client() as api:
-        raw = await run(api, token_a, {"query": NODES.document})
-        with_hash = await run(
-            api,
-            token_a,
-            {"query": NODES.document, **by_hash(NODES.sha256)},
+        raw = await api.graphql(NODES.document, token=token_a)
+        with_hash = await api.graphql(
+            NODES.document, extensions=by_hash(NODES.sha256), token=token_a
         )
-        introspection = await run(api, token_a, {"query": "{ __schema { types { name } } }"})
+        introspection = await api.graphql("{ __schema { types { name } } }", token=token_a)
     for response in (raw, with_hash, introspection):
-        assert response.status_code == 403
-        assert codes(response) == ["TRUSTED_DOCUMENT_REQUIRED"]
-        assert "data" not in response.json()
+        assert response.status == 403
+        assert response.codes == ["TRUSTED_DOCUMENT_REQUIRED"]
+        assert "data" not in response.body
 
 
 async def test_sec_10_another_clients_document_or_an_unregistered_one_is_refused(
@@ -264,45 +253,44 @@ async def test_sec_10_another_clients_document_or_an_unregistered_one_is_refused
 ) -> None:
     unregistered = "{ workers(first: 1) { nodes { name } } }"
     async with client() as api:
-        others = await run(api, token_a, {"documentId": "node.v1"})
-        others_hash = await run(api, token_a, {"documentId": f"sha256:{NODE.sha256}"})
-        unknown = await run(api, token_a, {"documentId": "no.such.document"})
-        apq = await run(
-            api,
-            token_a,
-            by_hash(sha256_hex(unregistered)),
-        )
+        others = await api.graphql(document_id="node.v1", token=token_a)
+        others_hash = await api.graphql(document_id=f"sha256:{NODE.sha256}", token=token_a)
+        unknown = await api.graphql(document_id="no.such.document", token=token_a)
+        apq = await api.graphql(extensions=by_hash(sha256_hex(unregistered)), token=token_a)
     for response in (others, others_hash, unknown, apq):
-        assert response.status_code == 403
-        assert codes(response) == ["TRUSTED_DOCUMENT_REQUIRED"]
+        assert response.status == 403
+        assert response.codes == ["TRUSTED_DOCUMENT_REQUIRED"]
 
 
 async def test_sec_10_a_partner_token_used_from_a_foreign_address_is_refused(
     token_a: str, client: Client
 ) -> None:
     async with client(FOREIGN_IP) as elsewhere:
-        response = await run(elsewhere, token_a, {"documentId": "nodes.v1"})
-        spoofed = await run(
-            elsewhere, token_a, {"documentId": "nodes.v1"}, **{"X-Forwarded-For": PARTNER_IP}
+        response = await elsewhere.graphql(document_id="nodes.v1", token=token_a)
+        spoofed = await elsewhere.graphql(
+            document_id="nodes.v1", token=token_a, headers={"X-Forwarded-For": PARTNER_IP}
         )
     for refused in (response, spoofed):
-        assert refused.status_code == 403
-        assert codes(refused) == ["IP_NOT_ALLOWED"]
+        assert refused.status == 403
+        assert refused.codes == ["IP_NOT_ALLOWED"]
 
 
 async def test_sec_10_forwarded_for_counts_only_from_a_trusted_proxy(
     token_a: str, client: Client
 ) -> None:
-    body = {"documentId": "nodes.v1"}
     forwarded = {"X-Forwarded-For": PARTNER_IP, "X-Forwarded-Proto": "https"}
     async with client("10.0.0.2", trusted_proxies=("10.0.0.0/24",)) as proxy:
-        through_proxy = await run(proxy, token_a, body, **forwarded)
+        through_proxy = await proxy.graphql(
+            document_id="nodes.v1", token=token_a, headers=forwarded
+        )
     async with client("10.0.0.2") as untrusted_proxy:
-        not_believed = await run(untrusted_proxy, token_a, body, **forwarded)
+        not_believed = await untrusted_proxy.graphql(
+            document_id="nodes.v1", token=token_a, headers=forwarded
+        )
     async with client(FOREIGN_IP, trusted_proxies=("10.0.0.0/24",)) as direct:
-        spoofed = await run(direct, token_a, body, **forwarded)
-    assert through_proxy.status_code == 200
-    assert codes(not_believed) == codes(spoofed) == ["IP_NOT_ALLOWED"]
+        spoofed = await direct.graphql(document_id="nodes.v1", token=token_a, headers=forwarded)
+    assert through_proxy.status == 200
+    assert not_believed.codes == spoofed.codes == ["IP_NOT_ALLOWED"]
 
 
 async def test_sec_10_a_suspended_clients_tokens_stop_working(
@@ -311,10 +299,10 @@ async def test_sec_10_a_suspended_clients_tokens_stop_working(
     async with client() as api:
         async with db.begin() as connection:
             await connection.execute(update(partner_clients).values(status="suspended"))
-        response = await run(api, token_a, {"documentId": "nodes.v1"})
+        response = await api.graphql(document_id="nodes.v1", token=token_a)
         again = await request_token(api, "bank-a", partners["bank-a"])
-    assert response.status_code == 401
-    assert codes(response) == ["UNAUTHENTICATED"]
+    assert response.status == 401
+    assert response.codes == ["UNAUTHENTICATED"]
     assert (again.status_code, again.json()["error"]) == (401, "invalid_client")
 
 
@@ -439,6 +427,6 @@ async def test_sec_10_the_demo_partner_bank_works_with_its_documented_secret(
     assert await seed_demo_partner(registry, unit_of_work) == 0
     async with client("127.0.0.1") as api:
         token = await token_for(api, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
-        response = await run(api, token, {"documentId": DEMO_DOCUMENT.id})
-    assert response.status_code == 200
-    assert len(response.json()["data"]["enterprises"]["nodes"]) == len(DEMO_ENTERPRISES)
+        response = await api.graphql(document_id=DEMO_DOCUMENT.id, token=token)
+    assert response.status == 200
+    assert len(response.body["data"]["enterprises"]["nodes"]) == len(DEMO_ENTERPRISES)

@@ -7,13 +7,11 @@ what every caller may read."""
 
 import asyncio
 import hashlib
-import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
-import httpx
 import pytest
 from graphql import DocumentNode, parse
 from sqlalchemy import func, select
@@ -27,8 +25,8 @@ from src.auth.principal import Principal
 from src.auth.roles import Role
 from src.auth.tokens import AccessTokens, SigningKey
 from src.settings import Settings
-from tests.conftest import FixedClock, database_on
-from tests.in_process import in_process_client
+from tests.conftest import FixedClock, Serve, database_on
+from tests.in_process import Answer, GraphQLClient
 
 QUERY = "query Probe { __typename }"
 ANSWER = {"data": {"__typename": "Query"}}
@@ -43,18 +41,6 @@ def persisted(text: str, version: int = 1) -> dict[str, Any]:
     return {"persistedQuery": {"version": version, "sha256Hash": sha256(text)}}
 
 
-def registration(text: str) -> dict[str, Any]:
-    return {"query": text, "extensions": persisted(text)}
-
-
-def get_params(text: str) -> dict[str, str]:
-    return {"extensions": json.dumps(persisted(text))}
-
-
-def codes(response: httpx.Response) -> list[str]:
-    return [error["extensions"]["code"] for error in response.json().get("errors", [])]
-
-
 async def stored(db: AsyncEngine) -> dict[str, str]:
     async with db.connect() as connection:
         rows = await connection.execute(select(persisted_documents))
@@ -62,30 +48,23 @@ async def stored(db: AsyncEngine) -> dict[str, str]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, db_pool_size=5)
-
-
-@pytest.fixture
-async def anonymous(
-    db: AsyncEngine, settings: Settings, clock: FixedClock
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with in_process_client(settings, clock) as client:
+async def anonymous(serve: Serve) -> AsyncIterator[GraphQLClient]:
+    async with serve(db_pool_size=5) as [client]:
         yield client
 
 
-def data_of(response: httpx.Response) -> dict[str, Any]:
+def data_of(response: Answer) -> dict[str, Any]:
     """The answer without ``extensions`` (its cost report changes from call to call)."""
-    return {k: v for k, v in response.json().items() if k != "extensions"}
+    return {k: v for k, v in response.body.items() if k != "extensions"}
 
 
 async def test_card_4_unknown_hash_is_persisted_query_not_found(
-    anonymous: httpx.AsyncClient,
+    anonymous: GraphQLClient,
 ) -> None:
     """Apollo's link looks for this code (or this message) and retries with the text."""
-    response = await anonymous.post("/graphql", json={"extensions": persisted(QUERY)})
-    assert response.status_code == 200
-    assert response.json() == {
+    response = await anonymous.graphql(extensions=persisted(QUERY))
+    assert response.status == 200
+    assert response.body == {
         "errors": [
             {
                 "message": "PersistedQueryNotFound",
@@ -93,37 +72,36 @@ async def test_card_4_unknown_hash_is_persisted_query_not_found(
             }
         ]
     }
-    strict = await anonymous.post(
-        "/graphql", json={"extensions": persisted(QUERY)}, headers={"Accept": GRAPHQL_RESPONSE}
+    strict = await anonymous.graphql(
+        extensions=persisted(QUERY), headers={"Accept": GRAPHQL_RESPONSE}
     )
-    assert strict.status_code == 400
-    assert codes(strict) == ["PERSISTED_QUERY_NOT_FOUND"]
-    by_get = await anonymous.get("/graphql", params=get_params(QUERY))
-    assert codes(by_get) == ["PERSISTED_QUERY_NOT_FOUND"]
+    assert strict.status == 400
+    assert strict.codes == ["PERSISTED_QUERY_NOT_FOUND"]
+    by_get = await anonymous.graphql(extensions=persisted(QUERY), method="GET")
+    assert by_get.codes == ["PERSISTED_QUERY_NOT_FOUND"]
     assert by_get.headers["cache-control"] == "no-store"
 
 
 async def test_card_4_query_with_its_hash_is_stored_then_runs_by_hash_alone(
-    anonymous: httpx.AsyncClient, db: AsyncEngine
+    anonymous: GraphQLClient, db: AsyncEngine
 ) -> None:
-    first = await anonymous.post("/graphql", json=registration(QUERY))
+    first = await anonymous.graphql(QUERY, extensions=persisted(QUERY))
     assert data_of(first) == ANSWER
     assert await stored(db) == {sha256(QUERY): QUERY}
 
-    by_post = await anonymous.post("/graphql", json={"extensions": persisted(QUERY)})
-    by_get = await anonymous.get("/graphql", params=get_params(QUERY))
+    by_post = await anonymous.graphql(extensions=persisted(QUERY))
+    by_get = await anonymous.graphql(extensions=persisted(QUERY), method="GET")
     assert data_of(by_post) == data_of(by_get) == ANSWER
     assert by_get.headers["cache-control"] == "public, max-age=60"
     assert by_get.headers["vary"] == "Accept, Authorization"
 
 
 async def test_card_4_hash_that_does_not_match_the_query_is_refused_and_not_stored(
-    anonymous: httpx.AsyncClient, db: AsyncEngine
+    anonymous: GraphQLClient, db: AsyncEngine
 ) -> None:
-    body = {"query": QUERY, "extensions": persisted("{ __typename }")}
-    response = await anonymous.post("/graphql", json=body)
-    assert response.status_code == 400
-    assert codes(response) == ["PERSISTED_QUERY_HASH_MISMATCH"]
+    response = await anonymous.graphql(QUERY, extensions=persisted("{ __typename }"))
+    assert response.status == 400
+    assert response.codes == ["PERSISTED_QUERY_HASH_MISMATCH"]
     assert await stored(db) == {}
 
 
@@ -136,36 +114,35 @@ async def test_card_4_hash_that_does_not_match_the_query_is_refused_and_not_stor
     ],
 )
 async def test_card_4_malformed_persisted_query_extension_is_a_bad_request(
-    anonymous: httpx.AsyncClient, extensions: dict[str, Any], problem: str
+    anonymous: GraphQLClient, extensions: dict[str, Any], problem: str
 ) -> None:
-    response = await anonymous.post("/graphql", json={"extensions": extensions})
-    assert response.status_code == 400
-    assert codes(response) == ["BAD_REQUEST"]
-    assert problem in response.json()["errors"][0]["message"]
+    response = await anonymous.graphql(extensions=extensions)
+    assert response.status == 400
+    assert response.codes == ["BAD_REQUEST"]
+    assert problem in response.body["errors"][0]["message"]
 
 
 async def test_card_4_documents_that_do_not_validate_are_not_stored(
-    anonymous: httpx.AsyncClient, db: AsyncEngine
+    anonymous: GraphQLClient, db: AsyncEngine
 ) -> None:
     for text in ("{ noSuchField }", "{ broken"):
-        response = await anonymous.post("/graphql", json=registration(text))
-        assert codes(response) in (["GRAPHQL_VALIDATION_FAILED"], ["GRAPHQL_PARSE_FAILED"])
+        response = await anonymous.graphql(text, extensions=persisted(text))
+        assert response.codes in (["GRAPHQL_VALIDATION_FAILED"], ["GRAPHQL_PARSE_FAILED"])
     assert await stored(db) == {}
 
 
 async def test_card_4_documents_over_the_size_limit_run_but_are_not_stored(
-    db: AsyncEngine, database_url: str, clock: FixedClock
+    serve: Serve, db: AsyncEngine
 ) -> None:
     assert len(QUERY) > 20
-    settings = Settings(database_url=database_url, db_pool_size=2, persisted_query_max_bytes=20)
-    async with in_process_client(settings, clock) as anonymous:
-        response = await anonymous.post("/graphql", json=registration(QUERY))
+    async with serve(persisted_query_max_bytes=20) as [anonymous]:
+        response = await anonymous.graphql(QUERY, extensions=persisted(QUERY))
     assert data_of(response) == ANSWER
     assert await stored(db) == {}
 
 
 async def test_card_4_a_persisted_hit_skips_parsing_and_survives_a_restart(
-    db: AsyncEngine, settings: Settings, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+    serve: Serve, db: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A hash the process has seen runs without parsing or validating again; a new process
     reads the document from PostgreSQL and parses it once."""
@@ -176,68 +153,66 @@ async def test_card_4_a_persisted_hit_skips_parsing_and_survives_a_restart(
         return parse(source, **kwargs)
 
     monkeypatch.setattr(src.graphql.transport.limits.document, "parse", counting_parse)
-    async with in_process_client(settings, clock) as anonymous:
-        await anonymous.post("/graphql", json=registration(QUERY))
+    async with serve(db_pool_size=5) as [anonymous]:
+        await anonymous.graphql(QUERY, extensions=persisted(QUERY))
         for _ in range(3):
-            hit = await anonymous.get("/graphql", params=get_params(QUERY))
+            hit = await anonymous.graphql(extensions=persisted(QUERY), method="GET")
             assert data_of(hit) == ANSWER
         assert parsed == [QUERY]
-    async with in_process_client(settings, clock) as restarted:
+    async with serve(db_pool_size=5) as [restarted]:
         for _ in range(2):
-            hit = await restarted.get("/graphql", params=get_params(QUERY))
+            hit = await restarted.graphql(extensions=persisted(QUERY), method="GET")
             assert data_of(hit) == ANSWER
     assert parsed == [QUERY, QUERY]
 
 
 async def test_card_4_persisted_get_with_credentials_or_errors_is_not_shared_cacheable(
-    anonymous: httpx.AsyncClient, db: AsyncEngine, settings: Settings
+    anonymous: GraphQLClient, db: AsyncEngine
 ) -> None:
     store = PostgresPersistedDocuments(database_on(db))
     await store.add(sha256(QUERY), QUERY)
     tokens = AccessTokens(
-        tuple(SigningKey(kid, secret) for kid, secret in settings.token_keys),
+        tuple(SigningKey(kid, secret) for kid, secret in Settings().token_keys),
         timedelta(minutes=15),
     )
     token = tokens.issue(
         Principal(account_id=uuid4(), roles=frozenset({Role.OPERATOR})), FixedClock().now()
     )
-    private = await anonymous.get(
-        "/graphql", params=get_params(QUERY), headers={"Authorization": f"Bearer {token}"}
-    )
+    private = await anonymous.graphql(extensions=persisted(QUERY), token=token, method="GET")
     assert data_of(private) == ANSWER
     assert private.headers["cache-control"] == "no-store"
 
     failing = "query Failing { institutions(first: 500) { nodes { name } } }"
     await store.add(sha256(failing), failing)
-    failed = await anonymous.get("/graphql", params=get_params(failing))
-    assert "errors" in failed.json()
+    failed = await anonymous.graphql(extensions=persisted(failing), method="GET")
+    assert "errors" in failed.body
     assert failed.headers["cache-control"] == "no-store"
-    by_text = await anonymous.get("/graphql", params={"query": QUERY})
+    by_text = await anonymous.graphql(QUERY, method="GET")
     assert by_text.headers["cache-control"] == "no-store"
 
 
 async def test_card_4_persisted_mutation_by_get_is_refused(
-    anonymous: httpx.AsyncClient, db: AsyncEngine
+    anonymous: GraphQLClient, db: AsyncEngine
 ) -> None:
     mutation = 'mutation { closeEnterprise(input: {id: "x", reason: "r"}) { id } }'
     await PostgresPersistedDocuments(database_on(db)).add(sha256(mutation), mutation)
-    response = await anonymous.get("/graphql", params=get_params(mutation))
-    assert response.status_code == 405
+    response = await anonymous.graphql(extensions=persisted(mutation), method="GET")
+    assert response.status == 405
 
 
 async def test_card_4_document_id_is_only_for_partner_clients(
-    anonymous: httpx.AsyncClient,
+    anonymous: GraphQLClient,
 ) -> None:
-    response = await anonymous.post("/graphql", json={"documentId": "demo.enterprises.v1"})
-    assert response.status_code == 400
-    assert codes(response) == ["BAD_REQUEST"]
+    response = await anonymous.graphql(document_id="demo.enterprises.v1")
+    assert response.status == 400
+    assert response.codes == ["BAD_REQUEST"]
 
 
 async def test_card_4_concurrent_registrations_of_one_document_leave_one_row(
-    anonymous: httpx.AsyncClient, db: AsyncEngine
+    anonymous: GraphQLClient, db: AsyncEngine
 ) -> None:
     responses = await asyncio.gather(
-        *(anonymous.post("/graphql", json=registration(QUERY)) for _ in range(10))
+        *(anonymous.graphql(QUERY, extensions=persisted(QUERY)) for _ in range(10))
     )
     assert [data_of(r) for r in responses] == [ANSWER] * 10
     store = PostgresPersistedDocuments(database_on(db))

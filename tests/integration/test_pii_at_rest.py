@@ -5,7 +5,6 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,12 +19,12 @@ from src.domain.parties.model import InstitutionKind, Worker
 from src.domain.parties.ports import WorkerFilter
 from src.domain.shared.pagination import PageRequest
 from tests.conftest import AnyUnitOfWork, FixedClock, unit_of_work_on
+from tests.in_process import GraphQLClient
 from tests.integration.sensitive import confirmed
 from tests.integration.test_api_parties import (
     ONBOARD,
     REGISTER,
     enterprise_input,
-    gql,
     worker_input,
 )
 from tests.unit.domain.test_parties_service import onboarding, registration
@@ -65,12 +64,12 @@ def leaks(values: list[Any], as_json: str, secret: str) -> bool:
 
 
 async def test_sec_06_no_table_holds_personal_data_in_plaintext(
-    api: httpx.AsyncClient, db: AsyncEngine, unit_of_work: Callable[[], AnyUnitOfWork]
+    api: GraphQLClient, db: AsyncEngine, unit_of_work: Callable[[], AnyUnitOfWork]
 ) -> None:
     """Registered and changed through the API, then read straight from the tables with SQL."""
     worker = worker_input()
     enterprise = enterprise_input()
-    registered = await gql(api, REGISTER, input=worker)
+    registered = await api.ok(REGISTER, input=worker)
     assert "errors" not in registered
     changed = await confirmed(
         api,
@@ -78,7 +77,7 @@ async def test_sec_06_no_table_holds_personal_data_in_plaintext(
         input={"id": registered["data"]["registerWorker"]["id"], "bankCard": NEW_CARD},
     )
     assert "errors" not in changed
-    assert "errors" not in await gql(api, ONBOARD, input=enterprise)
+    assert "errors" not in await api.ok(ONBOARD, input=enterprise)
     institution = commands.RegisterInstitution(
         InstitutionKind.BANK, "招商银行上海徐汇支行", "91310000132149237G", "上海市", "13700000007"
     )
@@ -143,7 +142,7 @@ async def registered_pair(
 async def test_sec_06_a_tampered_value_fails_closed_with_an_internal_error(
     unit_of_work: Callable[[], AnyUnitOfWork],
     db: AsyncEngine,
-    api: httpx.AsyncClient,
+    api: GraphQLClient,
     clock: FixedClock,
     tamper: str,
 ) -> None:
@@ -155,7 +154,7 @@ async def test_sec_06_a_tampered_value_fails_closed_with_an_internal_error(
     with pytest.raises(UnreadableField, match=f"workers.bank_card of {victim.id}"):
         async with unit_of_work() as uow:
             await uow.workers.get(victim.id)
-    body = await gql(api, "{ workers(first: 10) { nodes { bankCard } } }")
+    body = await api.ok("{ workers(first: 10) { nodes { bankCard } } }")
     assert body["data"] is None
     assert [e["extensions"]["code"] for e in body["errors"]] == ["INTERNAL_SERVER_ERROR"]
     async with unit_of_work() as uow:

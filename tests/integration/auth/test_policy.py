@@ -4,7 +4,6 @@ schema, and the rules people rely on, through the real HTTP endpoint."""
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from graphql import GraphQLInterfaceType, GraphQLObjectType, parse, validate
 
@@ -14,6 +13,7 @@ from src.auth.roles import READ_ONLY, Role
 from src.graphql.schema import build_schema, graphql_core_schema
 from src.graphql.transport.permissions import policy_rule
 from tests.conftest import FixedClock, SignIn
+from tests.in_process import GraphQLClient
 
 SCHEMA = graphql_core_schema(build_schema())
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
@@ -121,71 +121,60 @@ def test_sec_04_sensitive_mutations_need_a_fresh_second_factor() -> None:
 WORKERS = "{ workers { nodes { id name } } }"
 
 
-async def post(
-    client: httpx.AsyncClient,
-    query: str,
-    headers: dict[str, str] | None = None,
-    **variables: object,
-) -> httpx.Response:
-    return await client.post(
-        "/graphql", json={"query": query, "variables": variables}, headers=headers or {}
-    )
-
-
-async def test_anonymous_callers_get_401_and_a_typed_error(app_client: httpx.AsyncClient) -> None:
-    response = await post(app_client, WORKERS)
-    assert response.status_code == 401
-    assert {e["extensions"]["code"] for e in response.json()["errors"]} == {"UNAUTHENTICATED"}
-    assert "data" not in response.json()
+async def test_anonymous_callers_get_401_and_a_typed_error(app_client: GraphQLClient) -> None:
+    response = await app_client.graphql(WORKERS)
+    assert response.status == 401
+    assert {e["extensions"]["code"] for e in response.body["errors"]} == {"UNAUTHENTICATED"}
+    assert "data" not in response.body
 
 
 async def test_sec_08_sysadmin_reads_no_business_data(
-    app_client: httpx.AsyncClient, sign_in: SignIn
+    app_client: GraphQLClient, sign_in: SignIn
 ) -> None:
-    response = await post(app_client, WORKERS, await sign_in(Role.SYSADMIN))
-    assert response.status_code == 403
-    assert response.json()["errors"][0]["extensions"] == {
+    response = await app_client.graphql(WORKERS, headers=await sign_in(Role.SYSADMIN))
+    assert response.status == 403
+    assert response.body["errors"][0]["extensions"] == {
         "code": "FORBIDDEN",
         "field": "Query.workers",
     }
 
 
 async def test_tax_authority_writes_are_refused_and_change_nothing(
-    app_client: httpx.AsyncClient, sign_in: SignIn
+    app_client: GraphQLClient, sign_in: SignIn
 ) -> None:
     mutation = """mutation($input: RegisterInstitutionInput!) {
         registerInstitution(input: $input) { id } }"""
-    response = await post(
-        app_client,
+    response = await app_client.graphql(
         mutation,
-        await sign_in(Role.TAX_AUTHORITY),
-        input={
-            "kind": "BANK",
-            "name": "某银行",
-            "creditCode": "91110000600037341L",
-            "address": "北京",
-            "phone": "13800000000",
+        headers=await sign_in(Role.TAX_AUTHORITY),
+        variables={
+            "input": {
+                "kind": "BANK",
+                "name": "某银行",
+                "creditCode": "91110000600037341L",
+                "address": "北京",
+                "phone": "13800000000",
+            }
         },
     )
-    assert response.status_code == 403
+    assert response.status == 403
     operator = await sign_in(Role.OPERATOR)
-    listed = await post(app_client, "{ institutions { nodes { id } } }", operator)
-    assert listed.json()["data"]["institutions"]["nodes"] == []
+    listed = await app_client.graphql("{ institutions { nodes { id } } }", headers=operator)
+    assert listed.body["data"]["institutions"]["nodes"] == []
 
 
 async def test_sec_04_step_up_required_names_methods_and_max_age(
-    app_client: httpx.AsyncClient, sign_in: SignIn, clock: FixedClock
+    app_client: GraphQLClient, sign_in: SignIn, clock: FixedClock
 ) -> None:
     headers = await sign_in(Role.OPERATOR, stepped_up=True)
     clock.advance(minutes=6)
-    response = await post(
-        app_client,
+    response = await app_client.graphql(
         "mutation($input: ChangeWorkerBankCardInput!) { changeWorkerBankCard(input: $input) { id } }",
-        headers,
-        input={"id": "V29ya2VyOjAx", "bankCard": "6222021234567890128"},
+        {"input": {"id": "V29ya2VyOjAx", "bankCard": "6222021234567890128"}},
+        headers=headers,
     )
-    assert response.status_code == 401
-    [error] = response.json()["errors"]
+    assert response.status == 401
+    [error] = response.body["errors"]
     assert error["extensions"] == {
         "code": "STEP_UP_REQUIRED",
         "acceptedMethods": ["totp", "sms", "transaction_password"],
@@ -197,23 +186,23 @@ async def test_sec_04_step_up_required_names_methods_and_max_age(
 
 
 async def test_a_tampered_or_expired_token_is_401(
-    app_client: httpx.AsyncClient, sign_in: SignIn, clock: FixedClock
+    app_client: GraphQLClient, sign_in: SignIn, clock: FixedClock
 ) -> None:
     headers = await sign_in(Role.OPERATOR)
     token = headers["Authorization"]
     tampered = {"Authorization": token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")}
-    assert (await post(app_client, WORKERS, tampered)).status_code == 401
+    assert (await app_client.graphql(WORKERS, headers=tampered)).status == 401
     clock.advance(minutes=16)
-    expired = await post(app_client, WORKERS, headers)
-    assert expired.status_code == 401
+    expired = await app_client.graphql(WORKERS, headers=headers)
+    assert expired.status == 401
     assert expired.headers["www-authenticate"].startswith("Bearer")
 
 
 async def test_sec_09_read_only_roles_sign_out_over_post_logout(
-    app_client: httpx.AsyncClient, sign_in: SignIn
+    app_client: GraphQLClient, sign_in: SignIn
 ) -> None:
     headers = await sign_in(Role.TAX_AUTHORITY)
-    assert (await post(app_client, WORKERS, headers)).status_code == 200
+    assert (await app_client.graphql(WORKERS, headers=headers)).status == 200
     assert (await app_client.post("/logout", headers=headers)).status_code == 204
-    assert (await post(app_client, WORKERS, headers)).status_code == 401
+    assert (await app_client.graphql(WORKERS, headers=headers)).status == 401
     assert (await app_client.post("/logout", headers=headers)).status_code == 401

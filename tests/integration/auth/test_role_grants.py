@@ -1,15 +1,14 @@
 """Role grants need two security administrators (SEC-07, SEC-08: maker-checker)."""
 
 from collections.abc import Callable
-from typing import Any
 
-import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.adapters.postgres.tables import audit_records
 from src.auth.roles import Role
 from tests.conftest import AnyUnitOfWork, SignIn
+from tests.in_process import GraphQLClient
 from tests.integration.auth.conftest import MakeAccount
 
 REQUEST = """mutation($input: RequestRoleGrantInput!) {
@@ -18,16 +17,8 @@ DECIDE = """mutation($input: DecideRoleGrantInput!) {
   decideRoleGrant(input: $input) { status decidedBy } }"""
 
 
-async def gql(
-    client: httpx.AsyncClient, query: str, headers: dict[str, str], **variables: Any
-) -> httpx.Response:
-    return await client.post(
-        "/graphql", json={"query": query, "variables": variables}, headers=headers
-    )
-
-
 async def test_sec_08_a_grant_is_decided_by_another_secadmin(
-    app_client: httpx.AsyncClient,
+    app_client: GraphQLClient,
     sign_in: SignIn,
     make_account: MakeAccount,
     unit_of_work: Callable[[], AnyUnitOfWork],
@@ -35,20 +26,28 @@ async def test_sec_08_a_grant_is_decided_by_another_secadmin(
     target = await make_account("liming", frozenset({Role.OPERATOR}))
     maker = await sign_in(Role.SECADMIN, stepped_up=True)
     checker = await sign_in(Role.SECADMIN, stepped_up=True)
-    requested = await gql(app_client, REQUEST, maker, input={"login": "liming", "role": "AUDITOR"})
-    grant = requested.json()["data"]["requestRoleGrant"]
+    requested = await app_client.graphql(
+        REQUEST, {"input": {"login": "liming", "role": "AUDITOR"}}, headers=maker
+    )
+    grant = requested.body["data"]["requestRoleGrant"]
     assert (grant["status"], grant["role"]) == ("pending", "AUDITOR")
 
-    own = await gql(app_client, DECIDE, maker, input={"id": grant["id"], "approve": True})
-    assert own.json()["errors"][0]["extensions"]["code"] == "MAKER_CHECKER_VIOLATION"
+    own = await app_client.graphql(
+        DECIDE, {"input": {"id": grant["id"], "approve": True}}, headers=maker
+    )
+    assert own.body["errors"][0]["extensions"]["code"] == "MAKER_CHECKER_VIOLATION"
 
-    approved = await gql(app_client, DECIDE, checker, input={"id": grant["id"], "approve": True})
-    assert approved.json()["data"]["decideRoleGrant"]["status"] == "approved"
-    again = await gql(app_client, DECIDE, checker, input={"id": grant["id"], "approve": False})
-    assert again.json()["errors"][0]["extensions"]["code"] == "INVALID_STATE_TRANSITION"
+    approved = await app_client.graphql(
+        DECIDE, {"input": {"id": grant["id"], "approve": True}}, headers=checker
+    )
+    assert approved.body["data"]["decideRoleGrant"]["status"] == "approved"
+    again = await app_client.graphql(
+        DECIDE, {"input": {"id": grant["id"], "approve": False}}, headers=checker
+    )
+    assert again.body["errors"][0]["extensions"]["code"] == "INVALID_STATE_TRANSITION"
 
-    pending = await gql(app_client, "{ pendingRoleGrants { nodes { id } } }", checker)
-    assert pending.json()["data"]["pendingRoleGrants"]["nodes"] == []
+    pending = await app_client.graphql("{ pendingRoleGrants { nodes { id } } }", headers=checker)
+    assert pending.body["data"]["pendingRoleGrants"]["nodes"] == []
     async with unit_of_work() as uow:
         account = await uow.accounts.get(target.id)
     assert account is not None
@@ -56,29 +55,33 @@ async def test_sec_08_a_grant_is_decided_by_another_secadmin(
 
 
 async def test_granting_roles_is_for_stepped_up_secadmins_only(
-    app_client: httpx.AsyncClient, sign_in: SignIn, make_account: MakeAccount
+    app_client: GraphQLClient, sign_in: SignIn, make_account: MakeAccount
 ) -> None:
     await make_account("liming")
     variables = {"input": {"login": "liming", "role": "SECADMIN"}}
-    operator = await gql(
-        app_client, REQUEST, await sign_in(Role.OPERATOR, stepped_up=True), **variables
+    operator = await app_client.graphql(
+        REQUEST, variables, headers=await sign_in(Role.OPERATOR, stepped_up=True)
     )
-    assert operator.status_code == 403
-    not_fresh = await gql(app_client, REQUEST, await sign_in(Role.SECADMIN), **variables)
-    assert not_fresh.json()["errors"][0]["extensions"]["code"] == "STEP_UP_REQUIRED"
+    assert operator.status == 403
+    not_fresh = await app_client.graphql(REQUEST, variables, headers=await sign_in(Role.SECADMIN))
+    assert not_fresh.body["errors"][0]["extensions"]["code"] == "STEP_UP_REQUIRED"
 
 
 async def test_sec_07_an_approval_and_its_audit_record_commit_together(
-    app_client: httpx.AsyncClient, sign_in: SignIn, make_account: MakeAccount, db: AsyncEngine
+    app_client: GraphQLClient, sign_in: SignIn, make_account: MakeAccount, db: AsyncEngine
 ) -> None:
     """The permission change's record is written in the grant's own transaction: one record
     per decision, naming the grant and the account it changed."""
     target = await make_account("liming")
     maker = await sign_in(Role.SECADMIN, stepped_up=True)
     checker = await sign_in(Role.SECADMIN, stepped_up=True)
-    requested = await gql(app_client, REQUEST, maker, input={"login": "liming", "role": "REVIEWER"})
-    grant = requested.json()["data"]["requestRoleGrant"]
-    await gql(app_client, DECIDE, checker, input={"id": grant["id"], "approve": True})
+    requested = await app_client.graphql(
+        REQUEST, {"input": {"login": "liming", "role": "REVIEWER"}}, headers=maker
+    )
+    grant = requested.body["data"]["requestRoleGrant"]
+    await app_client.graphql(
+        DECIDE, {"input": {"id": grant["id"], "approve": True}}, headers=checker
+    )
     async with db.connect() as connection:
         rows = (
             await connection.execute(

@@ -1,41 +1,33 @@
 """Clear-text personal data (SEC-06, SEC-04, SEC-07): masked everywhere, unmasked only through
 workerPersonalData, which needs a fresh second factor and is recorded in the audit trail."""
 
-import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from src.adapters.postgres.tables import audit_records
 from src.auth.roles import Role
 from tests.conftest import SignIn
+from tests.in_process import GraphQLClient
 from tests.integration.test_api_parties import REGISTER, worker_input
 
 REVEAL = "query($id: ID!) { workerPersonalData(id: $id) { idNumber phone bankCard } }"
 
 
 async def test_sec_06_unmasking_needs_step_up_and_is_audited(
-    api: httpx.AsyncClient, app_client: httpx.AsyncClient, sign_in: SignIn, db: AsyncEngine
+    api: GraphQLClient, app_client: GraphQLClient, sign_in: SignIn, db: AsyncEngine
 ) -> None:
     worker = worker_input()
-    made = await api.post("/graphql", json={"query": REGISTER, "variables": {"input": worker}})
-    worker_id = made.json()["data"]["registerWorker"]["id"]
+    made = await api.graphql(REGISTER, {"input": worker})
+    worker_id = made.body["data"]["registerWorker"]["id"]
     variables = {"id": worker_id}
 
-    not_fresh = await app_client.post(
-        "/graphql",
-        json={"query": REVEAL, "variables": variables},
-        headers=await sign_in(Role.OPERATOR),
-    )
-    assert not_fresh.json()["errors"][0]["extensions"]["code"] == "STEP_UP_REQUIRED"
-    tax = await app_client.post(
-        "/graphql",
-        json={"query": REVEAL, "variables": variables},
-        headers=await sign_in(Role.TAX_AUTHORITY),
-    )
-    assert tax.status_code == 403
+    not_fresh = await app_client.graphql(REVEAL, variables, headers=await sign_in(Role.OPERATOR))
+    assert not_fresh.body["errors"][0]["extensions"]["code"] == "STEP_UP_REQUIRED"
+    tax = await app_client.graphql(REVEAL, variables, headers=await sign_in(Role.TAX_AUTHORITY))
+    assert tax.status == 403
 
-    revealed = await api.post("/graphql", json={"query": REVEAL, "variables": variables})
-    assert revealed.json()["data"]["workerPersonalData"] == {
+    revealed = await api.graphql(REVEAL, variables)
+    assert revealed.body["data"]["workerPersonalData"] == {
         "idNumber": worker["idNumber"],
         "phone": worker["phone"],
         "bankCard": worker["bankCard"],
