@@ -9,12 +9,11 @@ from benchmarks.cases import CASES
 from benchmarks.database import top_up
 from benchmarks.reference import create_app as create_reference
 from src.adapters.postgres.partners import PostgresPartnerRegistry
-from src.adapters.postgres.unit_of_work import PostgresUnitOfWork
 from src.auth.roles import Role
 from src.demo import seed_demo
 from src.partner_admin import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, seed_demo_partner
 from src.settings import Settings
-from tests.conftest import FixedClock, SignIn, database_on
+from tests.conftest import AnyUnitOfWork, FixedClock, SignIn, database_on
 from tests.in_process import GraphQLClient, in_process
 
 
@@ -22,7 +21,7 @@ async def test_the_reference_answers_the_benchmarked_requests_with_flexfins_data
     app_client: GraphQLClient,
     db: AsyncEngine,
     database_url: str,
-    unit_of_work: Callable[[], PostgresUnitOfWork],
+    unit_of_work: Callable[[], AnyUnitOfWork],
     sign_in: SignIn,
     clock: FixedClock,
 ) -> None:
