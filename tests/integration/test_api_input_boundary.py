@@ -15,12 +15,12 @@ from src.app import create_app
 from src.auth.challenges import Challenges
 from src.graphql.transport import http
 from src.settings import Settings
-from tests.conftest import FixedClock, serving
+from tests.conftest import FixedClock
+from tests.in_process import GraphQLClient, in_process
 from tests.integration.test_api_parties import (
     ONBOARD,
     REGISTER,
     enterprise_input,
-    gql,
     worker_input,
 )
 
@@ -62,7 +62,7 @@ def nested(levels: int) -> str:
     [nested(1000), '{"query": "{ __typename }", "variables": {"x": ' + nested(1000) + "}}"],
 )
 async def test_json_nested_1000_levels_is_a_bad_request_not_a_crash(
-    app_client: httpx.AsyncClient, body: str
+    app_client: GraphQLClient, body: str
 ) -> None:
     response = await app_client.post(
         "/graphql", content=body, headers={"content-type": "application/json"}
@@ -71,7 +71,7 @@ async def test_json_nested_1000_levels_is_a_bad_request_not_a_crash(
     assert refusal(response)["code"] == "JSON_TOO_DEEP"
 
 
-async def test_json_within_the_nesting_limit_is_read(app_client: httpx.AsyncClient) -> None:
+async def test_json_within_the_nesting_limit_is_read(app_client: GraphQLClient) -> None:
     variables = {"x": json.loads(nested(60))}
     response = await post(app_client, {"query": "{ __typename }", "variables": variables})
     assert response.json() == {
@@ -80,7 +80,7 @@ async def test_json_within_the_nesting_limit_is_read(app_client: httpx.AsyncClie
     }
 
 
-async def test_a_lone_surrogate_in_a_filter_is_invalid_text(api: httpx.AsyncClient) -> None:
+async def test_a_lone_surrogate_in_a_filter_is_invalid_text(api: GraphQLClient) -> None:
     query = "query($name: String) { workers(where: {nameContains: $name}) { nodes { id } } }"
     response = await post(
         api, {"query": query, "variables": {"name": "王\ud800"}}, GRAPHQL_RESPONSE
@@ -89,7 +89,7 @@ async def test_a_lone_surrogate_in_a_filter_is_invalid_text(api: httpx.AsyncClie
     assert refusal(response) == {"code": "INVALID_TEXT", "field": "where.nameContains"}
 
 
-async def test_a_lone_surrogate_in_an_input_is_invalid_text(api: httpx.AsyncClient) -> None:
+async def test_a_lone_surrogate_in_an_input_is_invalid_text(api: GraphQLClient) -> None:
     response = await post(
         api, {"query": REGISTER, "variables": {"input": worker_input(name="\ud800")}}
     )
@@ -98,7 +98,7 @@ async def test_a_lone_surrogate_in_an_input_is_invalid_text(api: httpx.AsyncClie
 
 
 async def test_nul_in_the_login_name_is_invalid_text_for_anyone(
-    app_client: httpx.AsyncClient, db: AsyncEngine
+    app_client: GraphQLClient, db: AsyncEngine
 ) -> None:
     login = {"login": "admin\u0000", "password": "x"}
     response = await post(app_client, {"query": LOGIN, "variables": {"input": login}})
@@ -106,7 +106,7 @@ async def test_nul_in_the_login_name_is_invalid_text_for_anyone(
 
 
 async def test_a_login_name_over_its_limit_is_too_long_and_writes_nothing(
-    app_client: httpx.AsyncClient, db: AsyncEngine
+    app_client: GraphQLClient, db: AsyncEngine
 ) -> None:
     login = {"login": "a" * 161, "password": "x"}
     response = await post(app_client, {"query": LOGIN, "variables": {"input": login}})
@@ -117,10 +117,10 @@ async def test_a_login_name_over_its_limit_is_too_long_and_writes_nothing(
 
 
 async def test_nul_is_invalid_text_in_every_input_that_reached_postgresql(
-    api: httpx.AsyncClient,
+    api: GraphQLClient,
 ) -> None:
-    enterprise = (await gql(api, ONBOARD, input=enterprise_input()))["data"]["onboardEnterprise"]
-    worker = (await gql(api, REGISTER, input=worker_input()))["data"]["registerWorker"]
+    enterprise = (await api.ok(ONBOARD, input=enterprise_input()))["data"]["onboardEnterprise"]
+    worker = (await api.ok(REGISTER, input=worker_input()))["data"]["registerWorker"]
     nul = "北京\u0000"
     cases = [
         (REGISTER, {"input": worker_input(address=nul)}, "input.address"),
@@ -167,7 +167,7 @@ async def test_nul_is_invalid_text_in_every_input_that_reached_postgresql(
         assert refusal(response) == {"code": "INVALID_TEXT", "field": field}, query
 
 
-async def test_literals_and_fragments_meet_the_rules_too(api: httpx.AsyncClient) -> None:
+async def test_literals_and_fragments_meet_the_rules_too(api: GraphQLClient) -> None:
     literal = '{ workers(where: {nameContains: "\\u0000"}) { nodes { id } } }'
     assert refusal(await post(api, {"query": literal}))["field"] == "where.nameContains"
     spread = """query($ids: [ID!]!) { ...Nodes }
@@ -178,7 +178,7 @@ async def test_literals_and_fragments_meet_the_rules_too(api: httpx.AsyncClient)
 
 
 async def test_a_bad_second_mutation_keeps_the_first_from_running(
-    api: httpx.AsyncClient, db: AsyncEngine
+    api: GraphQLClient, db: AsyncEngine
 ) -> None:
     both = """mutation($e: OnboardEnterpriseInput!, $w: RegisterWorkerInput!) {
                 onboardEnterprise(input: $e) { id }
@@ -194,15 +194,15 @@ async def test_a_bad_second_mutation_keeps_the_first_from_running(
     assert (enterprises, done) == (0, 0)
 
 
-async def test_resolvers_see_text_in_its_normal_form(api: httpx.AsyncClient) -> None:
+async def test_resolvers_see_text_in_its_normal_form(api: GraphQLClient) -> None:
     decomposed = "Zoe\u0301"  # e + combining acute: NFC makes it one é
-    made = await gql(api, REGISTER, input=worker_input(name=decomposed))
+    made = await api.ok(REGISTER, input=worker_input(name=decomposed))
     assert made["data"]["registerWorker"]["name"] == "Zo\u00e9"
 
 
-async def test_descriptions_state_the_limits(app_client: httpx.AsyncClient) -> None:
+async def test_descriptions_state_the_limits(app_client: GraphQLClient) -> None:
     query = '{ __type(name: "LoginInput") { inputFields { name description } } }'
-    fields = (await gql(app_client, query))["data"]["__type"]["inputFields"]
+    fields = (await app_client.ok(query))["data"]["__type"]["inputFields"]
     described = {field["name"]: field["description"] for field in fields}
     assert described["login"] == "At most 64 characters."
     assert described["password"] == "At most 128 characters."
@@ -219,7 +219,7 @@ async def test_internal_errors_are_logged_with_the_request_id_and_counted(
         clock=clock,
         challenges=Challenges(b"c" * 32, answers=broken),
     )
-    async with serving(app, "127.0.0.1") as [client]:
+    async with in_process(app, "127.0.0.1") as [client]:
         before = await internal_errors(client)
         response = await client.post(
             "/graphql",
@@ -237,7 +237,7 @@ async def test_internal_errors_are_logged_with_the_request_id_and_counted(
 
 
 async def test_a_failure_outside_execution_is_logged_and_counted_too(
-    app_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    app_client: GraphQLClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     async def broken(request: object) -> None:
         raise RuntimeError("the body reader broke")
@@ -265,7 +265,7 @@ async def test_a_failure_outside_execution_is_logged_and_counted_too(
     ],
 )
 async def test_a_lone_surrogate_echoed_in_an_error_is_escaped(
-    api: httpx.AsyncClient, body: dict[str, Any]
+    api: GraphQLClient, body: dict[str, Any]
 ) -> None:
     response = await post(api, body)
     assert response.status_code == 200

@@ -9,6 +9,7 @@ import pytest
 import strawberry
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import String
 
 from src.adapters.postgres.tables import metadata
 from src.domain.shared.text import InvalidText, TextRule, TooLong
@@ -107,10 +108,14 @@ def test_every_text_input_states_its_limit_once() -> None:
 
 
 def test_limits_fit_their_columns() -> None:
-    login = metadata.tables["accounts"].c.login.type.length
-    guard_key = metadata.tables["login_guards"].c.key.type.length
-    assert LOGIN.max_length <= login
-    assert len("login:") + LOGIN.max_length <= guard_key
+    login = metadata.tables["accounts"].c.login.type
+    guard_key = metadata.tables["login_guards"].c.key.type
+    assert isinstance(login, String)
+    assert isinstance(guard_key, String)
+    assert login.length is not None
+    assert guard_key.length is not None
+    assert LOGIN.max_length <= login.length
+    assert len("login:") + LOGIN.max_length <= guard_key.length
 
 
 @pytest.mark.parametrize(
