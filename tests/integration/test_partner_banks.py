@@ -41,7 +41,7 @@ from src.partner_admin import (
     seed_demo_partner,
 )
 from tests.conftest import AnyUnitOfWork, FixedClock, Serve, database_on
-from tests.in_process import GraphQLClient
+from tests.in_process import Answer, GraphQLClient
 
 TOKEN_URL = "https://testserver/oauth/token"
 PARTNER_IP = "203.0.113.9"
@@ -312,28 +312,30 @@ async def test_clients_and_documents_are_kept_in_memory_until_they_change(
     """Issue 7: a partner's repeated requests read neither its client nor its document
     again; a change announced by the tables' trigger (here a suspension made straight in
     SQL, as an operator might) empties the memory, so the next request sees it."""
-    body = {"documentId": "nodes.v1", "variables": {"ids": []}}
     statements: list[str] = []
+
+    async def nodes(api: GraphQLClient) -> Answer:
+        return await api.graphql(variables={"ids": []}, document_id="nodes.v1", token=token_a)
 
     def statement(conn: Any, cursor: Any, sql: str, *args: Any) -> None:
         statements.append(sql)
 
     async with client() as api:
-        assert (await run(api, token_a, body)).status_code == 200
+        assert (await nodes(api)).status == 200
         event.listen(Engine, "before_cursor_execute", statement)
         try:
-            assert (await run(api, token_a, body)).status_code == 200
+            assert (await nodes(api)).status == 200
         finally:
             event.remove(Engine, "before_cursor_execute", statement)
         assert not [sql for sql in statements if "partner_client" in sql or "trusted_doc" in sql]
         async with db.begin() as connection:
             await connection.execute(update(partner_clients).values(status="suspended"))
         for _ in range(100):  # the announcement arrives asynchronously, within milliseconds
-            response = await run(api, token_a, body)
-            if response.status_code == 401:
+            response = await nodes(api)
+            if response.status == 401:
                 break
             await asyncio.sleep(0.05)
-    assert codes(response) == ["UNAUTHENTICATED"]
+    assert response.codes == ["UNAUTHENTICATED"]
 
 
 # Operators' registration -------------------------------------------------------------------

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -18,6 +17,7 @@ from src.adapters.crypto import FieldCipher
 from src.domain.parties import service
 from src.graphql.schema.relay import global_id
 from tests.conftest import AnyUnitOfWork, FixedClock
+from tests.in_process import GraphQLClient
 from tests.unit.domain.test_parties_service import onboarding
 
 pytestmark = pytest.mark.db
@@ -58,7 +58,7 @@ async def onboard(
     unit_of_work: Callable[[], AnyUnitOfWork], clock: FixedClock, serials: range
 ) -> list[str]:
     """Onboard one enterprise per serial; their global ids."""
-    ids = []
+    ids: list[str] = []
     for serial in serials:
         body = f"91110000{serial:09d}"
         command = onboarding(credit_code=body + uscc.calc_check_digit(body))
@@ -67,16 +67,15 @@ async def onboard(
     return ids
 
 
-async def ask(api: httpx.AsyncClient, query: str, **variables: Any) -> dict[str, Any]:
-    response = await api.post("/graphql", json={"query": query, "variables": variables})
-    body: dict[str, Any] = response.json()
+async def ask(api: GraphQLClient, query: str, **variables: Any) -> dict[str, Any]:
+    body = await api.ok(query, **variables)
     assert "errors" not in body, body
     data: dict[str, Any] = body["data"]
     return data
 
 
 async def seen_for(
-    api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, query: str, **variables: Any
+    api: GraphQLClient, monkeypatch: pytest.MonkeyPatch, query: str, **variables: Any
 ) -> Seen:
     await ask(api, query, **variables)  # warm-up: the caller's budget row exists
     with watching(monkeypatch) as seen:
@@ -88,7 +87,7 @@ NAMES = "{ enterprises(first: 100) { nodes { name } } }"
 
 
 async def test_a_page_costs_three_statements_whatever_its_size(
-    api: httpx.AsyncClient,
+    api: GraphQLClient,
     unit_of_work: Callable[[], AnyUnitOfWork],
     clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
@@ -108,7 +107,7 @@ async def test_a_page_costs_three_statements_whatever_its_size(
 
 
 async def test_a_page_selects_only_the_columns_asked_for_and_opens_no_personal_data(
-    api: httpx.AsyncClient,
+    api: GraphQLClient,
     unit_of_work: Callable[[], AnyUnitOfWork],
     clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
@@ -125,7 +124,7 @@ async def test_a_page_selects_only_the_columns_asked_for_and_opens_no_personal_d
 
 
 async def test_a_page_opens_only_the_personal_data_it_shows(
-    api: httpx.AsyncClient,
+    api: GraphQLClient,
     unit_of_work: Callable[[], AnyUnitOfWork],
     clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
@@ -139,7 +138,7 @@ async def test_a_page_opens_only_the_personal_data_it_shows(
 
 
 async def test_node_lookups_are_batched_into_one_query_per_type(
-    api: httpx.AsyncClient,
+    api: GraphQLClient,
     unit_of_work: Callable[[], AnyUnitOfWork],
     clock: FixedClock,
     monkeypatch: pytest.MonkeyPatch,
