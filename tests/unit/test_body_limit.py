@@ -1,27 +1,30 @@
 """The body limit reads Content-Length as HTTP defines it: ASCII digits only (issue 6)."""
 
-from typing import Any
-
 import pytest
+from starlette.types import Message, Receive, Scope, Send
 
 from src.web.middleware import BodyLimitMiddleware
 
 
 async def answer(content_length: bytes) -> int:
     """The status the middleware answers a POST declaring ``content_length`` with."""
-    sent: list[dict[str, Any]] = []
+    sent: list[Message] = []
 
-    async def app(scope: Any, receive: Any, send: Any) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "POST", "headers": [(b"content-length", content_length)]}
+    scope: Scope = {
+        "type": "http",
+        "method": "POST",
+        "headers": [(b"content-length", content_length)],
+    }
     await BodyLimitMiddleware(app, max_bytes=10)(scope, receive, send)
     status: int = sent[0]["status"]
     return status
