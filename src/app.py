@@ -4,8 +4,9 @@ import contextlib
 import hashlib
 import hmac
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from uuid import UUID
 
 from graphql import GraphQLSchema
 from sqlalchemy import text
@@ -32,14 +33,14 @@ from .adapters.postgres.migrate import current_revision, head_revision
 from .adapters.postgres.parties import PostgresPartiesUnitOfWork, PostgresPartiesViews
 from .adapters.postgres.partners import PostgresPartnerRegistry
 from .adapters.postgres.persisted import PostgresPersistedDocuments
+from .auth import service
 from .auth.challenges import Challenges
-from .auth.grants import ROLE_GRANTS, RoleGrants
+from .auth.grants import ROLE_GRANTS
 from .auth.lockout import LockoutPolicy
 from .auth.passwords import Passwords
-from .auth.ports import IdentityUnitOfWork
+from .auth.ports import IDENTITY, IDENTITY_READS
 from .auth.principal import Principal
-from .auth.service import IDENTITY, Identity
-from .auth.step_up import SECOND_FACTORS, SecondFactors
+from .auth.rules import IDENTITY_RULES, IdentityRules
 from .auth.tokens import AccessTokens, SigningKey
 from .controls.audit import AUDIT_LOG
 from .controls.budget import BudgetPolicy
@@ -70,17 +71,12 @@ def request_id(request: Request) -> str:
     return str(request.scope["state"]["request_id"])
 
 
-def build_identity(
-    settings: Settings,
-    unit_of_work: Callable[[], IdentityUnitOfWork],
-    clock: Clock,
-    challenges: Challenges | None = None,
-    reading: Callable[[], IdentityUnitOfWork] | None = None,
-) -> Identity:
+def identity_rules(
+    settings: Settings, clock: Clock, challenges: Challenges | None = None
+) -> IdentityRules:
     active_key = settings.token_keys[0][1]
     window = timedelta(minutes=settings.lockout_window_minutes)
-    return Identity(
-        unit_of_work=unit_of_work,
+    return IdentityRules(
         passwords=Passwords(),
         tokens=AccessTokens(
             tuple(SigningKey(kid, secret) for kid, secret in settings.token_keys),
@@ -97,7 +93,6 @@ def build_identity(
         ip_lockout=LockoutPolicy(
             max_failures=settings.ip_max_failures, window=window, challenge_after=None
         ),
-        reading=reading,
     )
 
 
@@ -121,25 +116,17 @@ def wiring(
 ) -> Wiring:
     """What each port is plugged into."""
 
-    def identity_uow() -> PostgresIdentityUnitOfWork:
+    def identity() -> PostgresIdentityUnitOfWork:
         return PostgresIdentityUnitOfWork(database)
 
-    identity = build_identity(
-        settings,
-        identity_uow,
-        clock,
-        challenges,
-        reading=lambda: PostgresIdentityUnitOfWork(database, reading=True),
-    )
     return Wiring(
         {
             PARTIES: lambda: PostgresPartiesUnitOfWork(database),
             PARTIES_VIEWS: PostgresPartiesViews(database),
             IDENTITY: identity,
-            SECOND_FACTORS: SecondFactors(
-                identity_uow, identity.passwords, identity.tokens, clock, identity.account_lockout
-            ),
-            ROLE_GRANTS: RoleGrants(identity_uow, clock),
+            IDENTITY_READS: lambda: PostgresIdentityUnitOfWork(database, reading=True),
+            IDENTITY_RULES: identity_rules(settings, clock, challenges),
+            ROLE_GRANTS: identity,
             AUDIT_LOG: PostgresAuditLog(database),
         }
     )
@@ -156,7 +143,7 @@ def create_app(
     the_clock = clock or SystemClock()
     database = database_of(engine, settings)
     wired = wiring(settings, database, the_clock, challenges)
-    identity = wired[IDENTITY]
+    rules = wired[IDENTITY_RULES]
     signing_keys = tuple(SigningKey(kid, secret) for kid, secret in settings.token_keys)
 
     def make_context(request: Request, principal: Principal) -> Context:
@@ -180,7 +167,12 @@ def create_app(
         partners,
         max_document_bytes=settings.persisted_query_max_bytes,
     )
-    authenticate = bearer_authenticator(identity.tokens, the_clock, identity.is_session_active)
+
+    async def session_active(session_id: UUID) -> bool:
+        """The per-request session check: one read, without a transaction."""
+        return await service.is_session_active(session_id, wired[IDENTITY_READS](), the_clock)
+
+    authenticate = bearer_authenticator(rules.tokens, the_clock, session_active)
     schema = build_schema()
     graphql = GraphQLEndpoint(
         schema,
@@ -201,12 +193,13 @@ def create_app(
         persisted_get_max_age=settings.persisted_get_max_age,
         guard=guard,
     )
-    oauth = PartnerAuthorizationServer(partners, identity.tokens, the_clock)
+    oauth = PartnerAuthorizationServer(partners, rules.tokens, the_clock)
 
     async def logout(request: Request) -> Response:
         """SEC-09 sign-out outside GraphQL, for every role (read-only roles run no mutation)."""
         try:
-            await identity.logout(await authenticate(request))
+            principal = await authenticate(request)
+            await service.logout(wired[IDENTITY](), the_clock, principal)
         except DomainError as error:
             return JSONResponse(
                 {"errors": [{"message": error.message, "extensions": {"code": error.code}}]},

@@ -68,10 +68,10 @@ def _cipher(settings: Settings) -> "FieldCipher":
 
 
 async def _seed(settings: Settings, url: str) -> int:
-    from .adapters.postgres.identity import PostgresIdentityUnitOfWork
     from .adapters.postgres.partners import PostgresPartnerRegistry
     from .app import database_of, wiring
-    from .auth.service import IDENTITY
+    from .auth.ports import IDENTITY
+    from .auth.rules import IDENTITY_RULES
     from .demo import seed_demo, seed_demo_accounts
     from .domain.parties.ports import PARTIES
     from .domain.shared.clock import SystemClock
@@ -83,9 +83,7 @@ async def _seed(settings: Settings, url: str) -> int:
         wired = wiring(settings, database, clock)
         parties = wired[PARTIES]
         added = await seed_demo(parties, clock)
-        added += await seed_demo_accounts(
-            wired[IDENTITY], parties, lambda: PostgresIdentityUnitOfWork(database)
-        )
+        added += await seed_demo_accounts(wired[IDENTITY_RULES], parties, wired[IDENTITY])
         return added + await seed_demo_partner(PostgresPartnerRegistry(database), parties)
 
 

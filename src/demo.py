@@ -11,9 +11,11 @@ from uuid import UUID
 from stdnum import luhn
 from stdnum.cn import ric, uscc
 
+from .auth import service as identity
+from .auth.commands import OpenAccount
 from .auth.ports import IdentityUnitOfWork
 from .auth.roles import ENTERPRISE_STAFF, INSTITUTION_STAFF, Role
-from .auth.service import Identity
+from .auth.rules import IdentityRules
 from .domain.parties import commands, service
 from .domain.parties.model import InstitutionKind
 from .domain.parties.ports import (
@@ -210,7 +212,7 @@ def _link_of(role: Role) -> str | None:
 
 
 async def seed_demo_accounts(
-    identity: Identity,
+    rules: IdentityRules,
     parties: Callable[[], PartiesUnitOfWork],
     unit_of_work: Callable[[], IdentityUnitOfWork],
 ) -> int:
@@ -223,7 +225,7 @@ async def seed_demo_accounts(
     for serial, (login, role) in enumerate([*people, ("secadmin2", Role.SECADMIN)], start=1):
         link = _link_of(role)
         try:
-            account = await identity.open_account(
+            command = OpenAccount(
                 login,
                 f"Demo {login}",
                 DEMO_PASSWORD,
@@ -231,6 +233,7 @@ async def seed_demo_accounts(
                 phone=f"137{serial:08d}",
                 **(links.get(link, {}) if link else {}),
             )
+            account = await identity.open_account(command, unit_of_work(), rules)
         except AlreadyExists:
             continue
         async with unit_of_work() as uow:

@@ -4,6 +4,7 @@ code usable once), one-time codes by SMS, and the transaction password.
 Codes are read the way every digit string is (``domain.shared.text``): full-width digits
 count as digits, anything else that is not 0–9 is a wrong code — never an exception."""
 
+import enum
 import hashlib
 import hmac
 import secrets
@@ -21,6 +22,14 @@ TOTP_STEP_SECONDS = 30
 SMS_CODE_LIFETIME = timedelta(minutes=5)
 SMS_CODE_ATTEMPTS = 5
 ISSUER = "Flexfin"
+
+
+class StepUpMethod(enum.Enum):
+    """How a second factor is proven."""
+
+    TOTP = "totp"
+    SMS = "sms"
+    TRANSACTION_PASSWORD = "transaction_password"  # noqa: S105 - a method name
 
 
 class InvalidSecondFactor(DomainError):

@@ -1,5 +1,6 @@
 """Role grants with maker-checker (SEC-07, SEC-08): one security administrator requests a
-role for an account, a different one approves or rejects it; nobody approves their own."""
+role for an account, a different one approves or rejects it; nobody approves their own.
+Handlers of the one shape (``service.py``, ADR 0018)."""
 
 import enum
 from collections.abc import Callable
@@ -13,11 +14,12 @@ from ..domain.shared.errors import DomainError, InvalidStateTransition, NotFound
 from ..domain.shared.ids import new_id
 from ..domain.shared.pagination import Page, PageRequest
 from ..domain.shared.wiring import Port
+from . import commands
 from .accounts import normalised_login
 from .ports import IdentityUnitOfWork
 from .principal import Principal
 from .roles import Role
-from .tokens import Unauthenticated
+from .service import account_id_of
 
 
 class OwnGrantDecision(DomainError):
@@ -66,47 +68,46 @@ class GrantsUnitOfWork(IdentityUnitOfWork, Protocol):
     def role_grants(self) -> RoleGrantStore: ...
 
 
-def _actor(principal: Principal) -> UUID:
-    if principal.account_id is None:
-        raise Unauthenticated()
-    return principal.account_id
+async def request_role_grant(
+    command: commands.RequestRoleGrant, uow: GrantsUnitOfWork, clock: Clock, principal: Principal
+) -> RoleGrant:
+    async with uow:
+        account = await uow.accounts.by_login(normalised_login(command.login))
+        if account is None:
+            raise NotFound("no such account", field="login")
+        grant = RoleGrant(new_id(), account.id, command.role, account_id_of(principal), clock.now())
+        await uow.role_grants.add(grant)
+        await uow.commit()
+    return grant
 
 
-@dataclass
-class RoleGrants:
-    unit_of_work: Callable[[], GrantsUnitOfWork]
-    clock: Clock
-
-    async def request(self, principal: Principal, login: str, role: Role) -> RoleGrant:
-        async with self.unit_of_work() as uow:
-            account = await uow.accounts.by_login(normalised_login(login))
+async def decide_role_grant(
+    id: UUID,
+    command: commands.DecideRoleGrant,
+    uow: GrantsUnitOfWork,
+    clock: Clock,
+    principal: Principal,
+) -> RoleGrant:
+    """Approving adds the role to the account in the same transaction."""
+    async with uow:
+        grant = await uow.role_grants.get(id)
+        if grant is None:
+            raise NotFound("no such role grant", field="id")
+        grant.decide(command.approve, account_id_of(principal), clock.now())
+        if command.approve:
+            account = await uow.accounts.get(grant.account_id, for_update=True)
             if account is None:
-                raise NotFound("no such account", field="login")
-            grant = RoleGrant(new_id(), account.id, role, _actor(principal), self.clock.now())
-            await uow.role_grants.add(grant)
-            await uow.commit()
-        return grant
-
-    async def decide(self, principal: Principal, id: UUID, approve: bool) -> RoleGrant:
-        """Approving adds the role to the account in the same transaction."""
-        async with self.unit_of_work() as uow:
-            grant = await uow.role_grants.get(id)
-            if grant is None:
-                raise NotFound("no such role grant", field="id")
-            grant.decide(approve, _actor(principal), self.clock.now())
-            if approve:
-                account = await uow.accounts.get(grant.account_id, for_update=True)
-                if account is None:
-                    raise NotFound("the account is gone", field="id")
-                account.roles = account.roles | {grant.role}
-                await uow.accounts.save(account)
-            await uow.role_grants.save(grant)
-            await uow.commit()
-        return grant
-
-    async def pending(self, request: PageRequest) -> Page[RoleGrant]:
-        async with self.unit_of_work() as uow:
-            return await uow.role_grants.pending(request)
+                raise NotFound("the account is gone", field="id")
+            account.roles = account.roles | {grant.role}
+            await uow.accounts.save(account)
+        await uow.role_grants.save(grant)
+        await uow.commit()
+    return grant
 
 
-ROLE_GRANTS: Port[RoleGrants] = Port("role grants")
+async def pending_role_grants(request: PageRequest, uow: GrantsUnitOfWork) -> Page[RoleGrant]:
+    async with uow:
+        return await uow.role_grants.pending(request)
+
+
+ROLE_GRANTS: Port[Callable[[], GrantsUnitOfWork]] = Port("role grants unit of work")

@@ -1,11 +1,13 @@
 """What the identity use cases need from storage and the outside world."""
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
 from ..domain.shared.pagination import Page, PageRequest
 from ..domain.shared.transaction import Transaction
+from ..domain.shared.wiring import Port
 from .accounts import Account
 from .factors import OneTimeCode
 from .lockout import Guard
@@ -94,3 +96,9 @@ class OneTimeCodeStore(Protocol):
         ...
 
     async def save(self, code: OneTimeCode) -> None: ...
+
+
+IDENTITY: Port[Callable[[], IdentityUnitOfWork]] = Port("identity unit of work")
+IDENTITY_READS: Port[Callable[[], IdentityUnitOfWork]] = Port("identity unit of work, reading")
+"""Units of work that only read (the session check runs on every request): no transaction
+around their one statement."""

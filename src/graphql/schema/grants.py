@@ -5,7 +5,8 @@ from typing import Self
 
 import strawberry
 
-from ...auth.grants import ROLE_GRANTS
+from ...auth import commands, grants
+from ...auth.grants import ROLE_GRANTS, GrantsUnitOfWork
 from ...auth.grants import RoleGrant as Grant
 from ...auth.roles import Role
 from ...domain.shared.errors import checked
@@ -40,15 +41,17 @@ class RoleGrant(Node):
 
 
 @strawberry.input
-class RequestRoleGrantInput:
-    login: str
-    role: RoleName  # type: ignore[valid-type]
+class RequestRoleGrantInput(commands.RequestRoleGrant):
+    pass
 
 
 @strawberry.input
-class DecideRoleGrantInput:
+class DecideRoleGrantInput(commands.DecideRoleGrant):
     id: strawberry.ID
-    approve: bool
+
+
+def _grants(info: Info) -> GrantsUnitOfWork:
+    return info.context.wiring[ROLE_GRANTS]()
 
 
 @strawberry.type
@@ -58,7 +61,7 @@ class GrantsQuery:
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[RoleGrant]:
         request = page_request(first, after)
-        page = await info.context.wiring[ROLE_GRANTS].pending(request)
+        page = await grants.pending_role_grants(request, _grants(info))
         return Connection[RoleGrant].of(page, request, RoleGrant.of, lambda g: g.id)
 
 
@@ -66,15 +69,16 @@ class GrantsQuery:
 class GrantsMutation:
     @strawberry.mutation(description="Ask for a role to be granted (needs a second secadmin).")
     async def request_role_grant(self, info: Info, input: RequestRoleGrantInput) -> RoleGrant:
-        grant = await info.context.wiring[ROLE_GRANTS].request(
-            info.context.principal, input.login, input.role
+        context = info.context
+        return RoleGrant.of(
+            await grants.request_role_grant(input, _grants(info), context.clock, context.principal)
         )
-        return RoleGrant.of(grant)
 
     @strawberry.mutation(description="Approve or reject another administrator's grant request.")
     async def decide_role_grant(self, info: Info, input: DecideRoleGrantInput) -> RoleGrant:
         _, id = checked("input.id", parse_global_id, input.id, "RoleGrant")
-        grant = await info.context.wiring[ROLE_GRANTS].decide(
-            info.context.principal, id, input.approve
+        context = info.context
+        grant = await grants.decide_role_grant(
+            id, input, _grants(info), context.clock, context.principal
         )
         return RoleGrant.of(grant)

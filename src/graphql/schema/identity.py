@@ -6,9 +6,10 @@ from uuid import UUID
 
 import strawberry
 
-from ...auth import service
+from ...auth import commands, service
 from ...auth.accounts import Account
-from ...auth.service import IDENTITY
+from ...auth.ports import IDENTITY, IDENTITY_READS, IdentityUnitOfWork
+from ...auth.rules import IDENTITY_RULES, IdentityRules
 from ...auth.sessions import Client, Session
 from ...auth.sessions import LoginEvent as LoginEventRecord
 from ...domain.shared.errors import checked
@@ -114,16 +115,13 @@ class LoginEvent(Node):
 
 
 @strawberry.input
-class LoginInput:
-    login: str
-    password: str
+class LoginInput(commands.Login):
     challenge_id: strawberry.ID | None = None
-    challenge_answer: str | None = None
 
 
 @strawberry.input
-class RefreshSessionInput:
-    refresh_token: str
+class RefreshSessionInput(commands.RefreshSession):
+    pass
 
 
 @strawberry.input
@@ -132,24 +130,27 @@ class RevokeSessionInput:
 
 
 @strawberry.input
-class UnlockAccountInput:
-    login: str
+class UnlockAccountInput(commands.UnlockAccount):
+    pass
 
 
-def _answer(input: LoginInput) -> service.Answer | None:
-    if input.challenge_id is None or input.challenge_answer is None:
-        return None
-    try:
-        return service.Answer(UUID(input.challenge_id), input.challenge_answer)
-    except ValueError:
-        return None
+def identity_uow(info: Info) -> IdentityUnitOfWork:
+    return info.context.wiring[IDENTITY]()
+
+
+def _reading(info: Info) -> IdentityUnitOfWork:
+    return info.context.wiring[IDENTITY_READS]()
+
+
+def identity_rules(info: Info) -> IdentityRules:
+    return info.context.wiring[IDENTITY_RULES]
 
 
 @strawberry.type
 class IdentityQuery:
     @strawberry.field(description="The signed-in account.")
     async def me(self, info: Info) -> Me:
-        return Me.of(await info.context.wiring[IDENTITY].account(info.context.principal))
+        return Me.of(await service.me(_reading(info), info.context.principal))
 
     @strawberry.field(description="Your sessions, newest first.")
     async def my_sessions(
@@ -157,7 +158,7 @@ class IdentityQuery:
     ) -> Connection[SessionInfo]:
         principal = info.context.principal
         request = page_request(first, after)
-        page = await info.context.wiring[IDENTITY].sessions_of(principal, request)
+        page = await service.my_sessions(request, _reading(info), principal)
         return Connection[SessionInfo].of(
             page, request, lambda s: SessionInfo.of(s, principal.session_id), lambda s: s.id
         )
@@ -167,7 +168,7 @@ class IdentityQuery:
         self, info: Info, first: int = 20, after: str | None = None
     ) -> Connection[LoginEvent]:
         request = page_request(first, after)
-        page = await info.context.wiring[IDENTITY].login_log(info.context.principal, request)
+        page = await service.my_login_log(request, _reading(info), info.context.principal)
         return Connection[LoginEvent].of(page, request, LoginEvent.of, lambda e: e.id)
 
 
@@ -175,7 +176,7 @@ class IdentityQuery:
 class IdentityMutation:
     @strawberry.mutation(description="A challenge for the next sign-in, after two failures.")
     async def login_challenge(self, info: Info) -> LoginChallenge:
-        challenge = await info.context.wiring[IDENTITY].issue_challenge()
+        challenge = await service.issue_challenge(identity_uow(info), identity_rules(info))
         return LoginChallenge(
             id=strawberry.ID(str(challenge.id)),
             image=challenge.image_data_uri,
@@ -184,28 +185,31 @@ class IdentityMutation:
 
     @strawberry.mutation(description="Sign in with a password (SEC-01…SEC-03).")
     async def login(self, info: Info, input: LoginInput) -> AuthPayload:
-        signed_in = await info.context.wiring[IDENTITY].login(
-            input.login, input.password, _answer(input), client_of(info)
+        return AuthPayload.of(
+            await service.login(input, identity_uow(info), identity_rules(info), client_of(info))
         )
-        return AuthPayload.of(signed_in)
 
     @strawberry.mutation(description="Trade a refresh token for new tokens (it rotates).")
     async def refresh_session(self, info: Info, input: RefreshSessionInput) -> AuthPayload:
-        return AuthPayload.of(await info.context.wiring[IDENTITY].refresh(input.refresh_token))
+        return AuthPayload.of(
+            await service.refresh_session(input, identity_uow(info), identity_rules(info))
+        )
 
     @strawberry.mutation(description="End this session (SEC-09).")
     async def logout(self, info: Info) -> bool:
-        await info.context.wiring[IDENTITY].logout(info.context.principal)
+        await service.logout(identity_uow(info), info.context.clock, info.context.principal)
         return True
 
     @strawberry.mutation(description="End one of your sessions, e.g. a lost phone's.")
     async def revoke_session(self, info: Info, input: RevokeSessionInput) -> SessionInfo:
         _, id = checked("input.id", parse_global_id, input.id, "Session")
         principal = info.context.principal
-        session = await info.context.wiring[IDENTITY].revoke_session(principal, id)
+        session = await service.revoke_session(
+            id, identity_uow(info), info.context.clock, principal
+        )
         return SessionInfo.of(session, principal.session_id)
 
     @strawberry.mutation(description="Lift a lockout (secadmin; the user is notified).")
     async def unlock_account(self, info: Info, input: UnlockAccountInput) -> bool:
-        await info.context.wiring[IDENTITY].unlock(input.login)
+        await service.unlock_account(input, identity_uow(info), info.context.clock)
         return True

@@ -1,20 +1,17 @@
 """GraphQL for second factors and step-up (SEC-04)."""
 
-import enum
 from datetime import datetime
 
 import strawberry
 
-from ...auth.step_up import SECOND_FACTORS
+from ...auth import commands, factors
+from ...auth import step_up as second_factors
 from .context import Info
-from .identity import Me
+from .identity import Me, identity_rules, identity_uow
 
-
-@strawberry.enum(description="How to prove a second factor.")
-class StepUpMethod(enum.Enum):
-    TOTP = "totp"
-    SMS = "sms"
-    TRANSACTION_PASSWORD = "transaction_password"  # noqa: S105 - a method name
+StepUpMethod = strawberry.enum(
+    factors.StepUpMethod, name="StepUpMethod", description="How to prove a second factor."
+)
 
 
 @strawberry.type(description="Scan `provisioningUri` as a QR code, then confirmTotp a code.")
@@ -32,23 +29,21 @@ class SmsCodeSent:
 class StepUpPayload:
     access_token: str
     expires_in: int
-    method: StepUpMethod
+    method: StepUpMethod  # type: ignore[valid-type]
 
 
 @strawberry.input
-class ConfirmTotpInput:
-    code: str
+class ConfirmTotpInput(commands.ConfirmTotp):
+    pass
 
 
 @strawberry.input
-class SetTransactionPasswordInput:
-    current_password: str
-    transaction_password: str
+class SetTransactionPasswordInput(commands.SetTransactionPassword):
+    pass
 
 
 @strawberry.input
-class StepUpInput:
-    method: StepUpMethod
+class StepUpInput(commands.StepUp):
     code: str = strawberry.field(description="The TOTP or SMS code, or the transaction password.")
 
 
@@ -56,33 +51,41 @@ class StepUpInput:
 class StepUpMutation:
     @strawberry.mutation(description="Start TOTP enrolment for an authenticator app.")
     async def enrol_totp(self, info: Info) -> TotpEnrolment:
-        enrolment = await info.context.wiring[SECOND_FACTORS].enrol_totp(info.context.principal)
+        context = info.context
+        enrolment = await second_factors.enrol_totp(
+            identity_uow(info), context.clock, context.principal
+        )
         return TotpEnrolment(secret=enrolment.secret, provisioning_uri=enrolment.provisioning_uri)
 
     @strawberry.mutation(description="Finish TOTP enrolment with a code from the app.")
     async def confirm_totp(self, info: Info, input: ConfirmTotpInput) -> Me:
-        factors = info.context.wiring[SECOND_FACTORS]
-        return Me.of(await factors.confirm_totp(info.context.principal, input.code))
+        context = info.context
+        return Me.of(
+            await second_factors.confirm_totp(
+                input, identity_uow(info), context.clock, context.principal
+            )
+        )
 
     @strawberry.mutation(description="Text a one-time code to your phone for stepUp.")
     async def send_step_up_code(self, info: Info) -> SmsCodeSent:
-        code = await info.context.wiring[SECOND_FACTORS].send_sms_code(info.context.principal)
+        context = info.context
+        code = await second_factors.send_step_up_code(
+            identity_uow(info), context.clock, context.principal
+        )
         return SmsCodeSent(expires_at=code.expires_at)
 
     @strawberry.mutation(description="Set the transaction password (SEC-04).")
     async def set_transaction_password(self, info: Info, input: SetTransactionPasswordInput) -> Me:
-        account = await info.context.wiring[SECOND_FACTORS].set_transaction_password(
-            info.context.principal, input.current_password, input.transaction_password
+        account = await second_factors.set_transaction_password(
+            input, identity_uow(info), identity_rules(info), info.context.principal
         )
         return Me.of(account)
 
     @strawberry.mutation(description="Prove a second factor; returns an elevated access token.")
     async def step_up(self, info: Info, input: StepUpInput) -> StepUpPayload:
-        proven = await info.context.wiring[SECOND_FACTORS].step_up(
-            info.context.principal, input.method.value, input.code
+        proven = await second_factors.step_up(
+            input, identity_uow(info), identity_rules(info), info.context.principal
         )
         return StepUpPayload(
-            access_token=proven.access_token,
-            expires_in=proven.expires_in,
-            method=StepUpMethod(proven.method),
+            access_token=proven.access_token, expires_in=proven.expires_in, method=proven.method
         )

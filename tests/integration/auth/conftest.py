@@ -1,4 +1,4 @@
-"""Fixtures for the identity tests: an Identity with known challenge answers, and accounts."""
+"""Fixtures for the identity tests: identity rules with known challenge answers, and accounts."""
 
 from collections.abc import Callable
 from datetime import timedelta
@@ -11,7 +11,7 @@ from src.auth.challenges import Challenges
 from src.auth.lockout import LockoutPolicy
 from src.auth.passwords import Passwords
 from src.auth.roles import Role
-from src.auth.service import Identity
+from src.auth.rules import IdentityRules
 from src.auth.tokens import AccessTokens, SigningKey
 from tests.conftest import AnyUnitOfWork, FixedClock
 
@@ -25,11 +25,8 @@ def passwords() -> Passwords:
 
 
 @pytest.fixture
-def identity(
-    unit_of_work: Callable[[], AnyUnitOfWork], clock: FixedClock, passwords: Passwords
-) -> Identity:
-    return Identity(
-        unit_of_work=unit_of_work,
+def rules(clock: FixedClock, passwords: Passwords) -> IdentityRules:
+    return IdentityRules(
         passwords=passwords,
         tokens=AccessTokens((SigningKey("test", b"k" * 32),), timedelta(minutes=15)),
         challenges=Challenges(b"c" * 32, answers=lambda: ANSWER),
