@@ -33,7 +33,10 @@ from src.adapters.postgres.unit_of_work import repository
 from src.app import create_app, database_of
 from src.auth.accounts import Account
 from src.auth.challenges import Challenges
+from src.auth.lockout import LockoutPolicy
+from src.auth.passwords import Passwords
 from src.auth.roles import Role
+from src.auth.rules import IdentityRules
 from src.auth.service import principal_of
 from src.auth.sessions import Client, Session
 from src.auth.tokens import AccessTokens, SigningKey
@@ -60,6 +63,25 @@ class FixedClock:
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock()
+
+
+@pytest.fixture(scope="session")
+def passwords() -> Passwords:
+    return Passwords()
+
+
+@pytest.fixture
+def rules(clock: FixedClock, passwords: Passwords) -> IdentityRules:
+    """The identity rules of the tests: a test signing key, challenges whose answer is
+    ``CHALLENGE_ANSWER``, the default lockout policies, ``clock``."""
+    return IdentityRules(
+        passwords=passwords,
+        tokens=AccessTokens((SigningKey("test", b"k" * 32),), timedelta(minutes=15)),
+        challenges=Challenges(b"c" * 32, answers=lambda: CHALLENGE_ANSWER),
+        clock=clock,
+        account_lockout=LockoutPolicy(),
+        ip_lockout=LockoutPolicy(max_failures=30, challenge_after=None),
+    )
 
 
 @pytest.fixture(scope="session")

@@ -1,39 +1,17 @@
-"""Fixtures for the identity tests: identity rules with known challenge answers, and accounts."""
+"""Fixtures for the identity tests: accounts (``rules`` is in tests/conftest.py)."""
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Protocol
 
 import pytest
 
 from src.auth.accounts import Account
-from src.auth.challenges import Challenges
-from src.auth.lockout import LockoutPolicy
 from src.auth.passwords import Passwords
 from src.auth.roles import Role
-from src.auth.rules import IdentityRules
-from src.auth.tokens import AccessTokens, SigningKey
-from tests.conftest import AnyUnitOfWork, FixedClock
+from tests.conftest import CHALLENGE_ANSWER, AnyUnitOfWork, FixedClock
 
 PASSWORD = "Tr4vel-Kite-Moon"
-ANSWER = "K7P3Q"
-
-
-@pytest.fixture(scope="session")
-def passwords() -> Passwords:
-    return Passwords()
-
-
-@pytest.fixture
-def rules(clock: FixedClock, passwords: Passwords) -> IdentityRules:
-    return IdentityRules(
-        passwords=passwords,
-        tokens=AccessTokens((SigningKey("test", b"k" * 32),), timedelta(minutes=15)),
-        challenges=Challenges(b"c" * 32, answers=lambda: ANSWER),
-        clock=clock,
-        account_lockout=LockoutPolicy(),
-        ip_lockout=LockoutPolicy(max_failures=30, challenge_after=None),
-    )
+ANSWER = CHALLENGE_ANSWER
 
 
 class MakeAccount(Protocol):

@@ -9,7 +9,6 @@ import pytest
 
 from src.auth import grants, service, step_up
 from src.auth.accounts import Account
-from src.auth.challenges import Challenges
 from src.auth.commands import (
     ConfirmTotp,
     DecideRoleGrant,
@@ -21,39 +20,18 @@ from src.auth.commands import (
 )
 from src.auth.factors import StepUpMethod
 from src.auth.grants import GrantStatus
-from src.auth.lockout import LockoutPolicy
-from src.auth.passwords import Passwords
 from src.auth.principal import Principal
 from src.auth.roles import Role
 from src.auth.rules import IdentityRules
 from src.auth.sessions import Client
-from src.auth.tokens import AccessTokens, SigningKey
 from src.domain.shared.errors import DomainError
 from src.domain.shared.ids import new_id
 from src.domain.shared.pagination import PageRequest
-from tests.conftest import FixedClock
+from tests.conftest import CHALLENGE_ANSWER, FixedClock
 from tests.unit.identity_fakes import FakeIdentityDatabase, Notification
 
 PASSWORD = "Tr4vel-Kite-Moon"
-ANSWER = "K7P3Q"
 HOME = Client("198.51.100.7", "pytest")
-
-
-@pytest.fixture(scope="module")
-def passwords() -> Passwords:
-    return Passwords()
-
-
-@pytest.fixture
-def rules(clock: FixedClock, passwords: Passwords) -> IdentityRules:
-    return IdentityRules(
-        passwords=passwords,
-        tokens=AccessTokens((SigningKey("unit", b"u" * 32),), timedelta(minutes=15)),
-        challenges=Challenges(b"c" * 32, answers=lambda: ANSWER),
-        clock=clock,
-        account_lockout=LockoutPolicy(max_failures=5, challenge_after=2),
-        ip_lockout=LockoutPolicy(max_failures=30, challenge_after=None),
-    )
 
 
 @pytest.fixture
@@ -82,7 +60,7 @@ async def attempt(
     answer: tuple[str, str] | tuple[None, None] = (None, None)
     if solve:
         challenge = await service.issue_challenge(database.unit_of_work(), rules)
-        answer = (str(challenge.id), ANSWER)
+        answer = (str(challenge.id), CHALLENGE_ANSWER)
     uow = database.unit_of_work()
     code = "ok"
     try:
