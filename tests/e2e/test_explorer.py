@@ -11,10 +11,11 @@ import pytest
 from playwright.sync_api import ConsoleMessage, Page, Request, expect, sync_playwright
 
 from src.demo import DEMO_PASSWORD
+from src.graphql.transport.explorer import ASSETS
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium")
-ASSETS_BUILT = (ROOT / "src" / "graphql" / "static" / "explorer" / "graphiql.min.js").is_file()
+ASSETS_BUILT = (ASSETS / "graphiql.min.js").is_file()  # the app's own path: they cannot drift
 # Headless, and quiet: this machine (and CI) has no outside network, and without the
 # background-networking flags Chromium reaches for Google's hosts on its own.
 CHROMIUM_ARGS = [
