@@ -4,7 +4,6 @@ other host), runs a query typed into its editor against /graphql and shows the a
 import json
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,7 +12,6 @@ from playwright.sync_api import ConsoleMessage, Page, Request, expect, sync_play
 from src.demo import DEMO_PASSWORD
 from src.graphql.transport.explorer import ASSETS
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium")
 ASSETS_BUILT = (ASSETS / "graphiql.min.js").is_file()  # the app's own path: they cannot drift
 # Headless, and quiet: this machine (and CI) has no outside network, and without the
