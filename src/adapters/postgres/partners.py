@@ -128,6 +128,8 @@ class PostgresPartnerRegistry:
     async def _read_granted_document(
         self, client_id: str, reference: DocumentReference
     ) -> str | None:
+        if any("\x00" in name for name in (reference.document_id, reference.sha256) if name):
+            return None  # PostgreSQL text holds no NUL, so no stored id or hash has one
         if reference.document_id is not None:
             names = trusted_documents.c.id == reference.document_id
         elif reference.sha256 is not None:
