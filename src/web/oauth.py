@@ -7,6 +7,8 @@ thread calls back into the loop to read the client from PostgreSQL. The access t
 (``AccessTokens``), so the GraphQL endpoint's bearer authentication reads it like any other.
 """
 
+import base64
+import binascii
 import logging
 from typing import Any
 from urllib.parse import parse_qsl
@@ -71,6 +73,22 @@ class _Client(ClientMixin):
 
     def get_allowed_scope(self, scope: str) -> str:
         return ""
+
+
+def _check_basic_credentials(request: Request) -> None:
+    """authlib reads HTTP Basic credentials as UTF-8 and raises on other bytes: refuse those
+    the way every failed client authentication is refused."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return
+    try:
+        base64.b64decode(credentials).decode("utf-8")
+    except binascii.Error:
+        return  # authlib finds no credentials in it: invalid_client
+    except UnicodeDecodeError:
+        raise InvalidClientError(
+            status_code=401, description="client authentication failed"
+        ) from None
 
 
 class _Request(OAuth2Request):
@@ -156,6 +174,7 @@ class PartnerAuthorizationServer(AuthorizationServer):
     async def token(self, request: Request) -> Response:
         """The ``/oauth/token`` endpoint."""
         try:
+            _check_basic_credentials(request)
             oauth_request = _Request(request, await _form(request))
         except OAuth2Error as error:  # a malformed body, or plain HTTP to another host
             return self.handle_response(*error())
