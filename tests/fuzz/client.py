@@ -1,6 +1,7 @@
 """The fuzzer's HTTP client: the in-process app, the callers it speaks as, and one ``send`` that
 every fuzz request goes through (it records the request and applies ``check``)."""
 
+import base64
 import json
 from typing import Any
 
@@ -56,11 +57,12 @@ class Fuzzer:
             self.headers[login] = await self.sign_in(login)
         for login in STEPPED_UP:
             self.headers[f"{login}+stepped-up"] = await self._step_up(self.headers[login])
+        credentials = base64.b64encode(f"{DEMO_CLIENT_ID}:{DEMO_CLIENT_SECRET}".encode())
         token = await self.send(
             "anonymous",
             "https://testserver/oauth/token",
             data={"grant_type": "client_credentials"},
-            auth=(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+            headers={"Authorization": f"Basic {credentials.decode()}"},
         )
         self.headers["partner"] = {"Authorization": f"Bearer {token.json()['access_token']}"}
 
