@@ -2,6 +2,7 @@
 
 import json
 import re
+import textwrap
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -58,38 +59,32 @@ def _request_text(request: httpx.Request) -> str:
 
 
 class Tally:
-    """Operations sent per root field and caller, answers per status and code."""
+    """Requests sent per root field and caller, answers per status and code."""
 
     def __init__(self) -> None:
-        self.operations: Counter[tuple[str, str]] = Counter()
-        self.answers: Counter[tuple[int, str]] = Counter()
+        self.fields: Counter[str] = Counter()
+        self.callers: Counter[str] = Counter()
+        self.answers: Counter[str] = Counter()
 
     def record(self, fields: list[str], caller: str, response: httpx.Response) -> None:
-        for field in fields or ["(none)"]:
-            self.operations[field, caller] += 1
+        self.fields.update(fields)
+        self.callers[caller] += 1
         try:
             errors = response.json().get("errors") or [{}]
         except (ValueError, AttributeError):
             errors = [{}]
-        for code in {(e.get("extensions") or {}).get("code", "-") for e in errors}:
-            self.answers[response.status_code, str(code)] += 1
+        codes = {(error.get("extensions") or {}).get("code", "-") for error in errors}
+        self.answers.update(f"{response.status_code} {code}" for code in codes)
 
     def report(self) -> str:
-        total = sum(self.answers.values())
-        by_field: Counter[str] = Counter()
-        by_caller: Counter[str] = Counter()
-        for (field, caller), count in self.operations.items():
-            by_field[field] += count
-            by_caller[caller] += count
-        lines = [f"fuzz: {total} responses checked"]
-        for title, counter in (("root field", by_field), ("caller", by_caller)):
-            lines.append(f"  by {title}:")
-            lines += [f"    {count:6d}  {name}" for name, count in sorted(counter.items())]
-        lines.append("  by status and error code:")
-        lines += [
-            f"    {count:6d}  {status} {code}"
-            for (status, code), count in sorted(self.answers.items())
-        ]
+        lines = [f"fuzz: {self.callers.total()} requests checked"]
+        for title, counts in (
+            ("root field", self.fields),
+            ("caller", self.callers),
+            ("answer", self.answers),
+        ):
+            listed = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
+            lines += textwrap.wrap(f"by {title}: {listed}", 100, subsequent_indent="    ")
         return "\n".join(lines)
 
     def write(self, path: Path) -> None:
