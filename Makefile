@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install explorer lint format typecheck contracts pytest bench lock clean
+.PHONY: run test install explorer lint format typecheck contracts pytest bench fuzz lock clean
 
 run: install explorer ## start the server with demo data (embedded PostgreSQL unless DATABASE_URL)
 	$(BIN)/flexfin serve
@@ -47,6 +47,10 @@ pytest:
 
 bench: install ## Flexfin against a plain Starlette reference, ~2 minutes (docs/performance.md)
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+FUZZ_EXAMPLES ?= 400
+fuzz: install ## the long fuzz run: FUZZ_EXAMPLES examples per root field (docs/testing.md)
+	FLEXFIN_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -m fuzz tests/fuzz
 
 lock: ## re-pin requirements/*.lock after changing pyproject.toml (needs uv)
 	for lock in runtime dev; do \
