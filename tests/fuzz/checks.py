@@ -53,7 +53,7 @@ def _request_text(request: httpx.Request) -> str:
     raw = request.content.decode("utf-8", "replace")
     try:
         decoded = json.dumps(json.loads(raw), ensure_ascii=False)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep for Python's codec
         decoded = ""
     return f"{httpx.QueryParams(request.url.query)} {request.url} {raw} {decoded}"
 
