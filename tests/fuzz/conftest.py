@@ -12,9 +12,10 @@ import pytest
 from src.adapters.postgres.migrate import upgrade_to_head
 from src.app import create_app
 from src.settings import Settings
-from tests.conftest import ROOT, FixedClock, fresh_database, serving
+from tests.conftest import ROOT, FixedClock, fresh_database
 from tests.fuzz.checks import TALLY
 from tests.fuzz.client import Fuzzer
+from tests.in_process import in_process
 
 UNLIMITED = 10**8
 """Budgets and lockouts the fuzzer never exhausts: a guard that has shut its door hides the
@@ -47,7 +48,7 @@ async def fuzzer(fuzz_database_url: str) -> AsyncIterator[Fuzzer]:
         lockout_max_failures=UNLIMITED,
         ip_max_failures=UNLIMITED,
     )
-    async with serving(create_app(settings, clock=clock), "127.0.0.1") as [client]:
+    async with in_process(create_app(settings, clock=clock), "127.0.0.1") as [client]:
         fuzzer = Fuzzer(client, clock)
         await fuzzer.sign_in_everyone()
         yield fuzzer
