@@ -38,23 +38,23 @@ class _RequestConnection:
         self._engine = engine
         self._connection: AsyncConnection | None = None
         self._turn = asyncio.Lock()
-        self._holder: asyncio.Task[object] | None = None
 
     @contextlib.asynccontextmanager
     async def lend(self) -> AsyncIterator[AsyncConnection]:
-        if self._holder is not None and self._holder is asyncio.current_task():
-            # Nested use within one task would wait for itself: give it its own connection.
+        if _HOLDING.get() is self:
+            # Used again from inside a use of it (in the same task, or a task it started): to
+            # wait for the turn would be to wait for itself. A connection of its own instead.
             async with self._engine.connect() as own:
                 yield own
             return
         async with self._turn:
-            self._holder = asyncio.current_task()
+            holding = _HOLDING.set(self)
             try:
                 if self._connection is None:
                     self._connection = await self._engine.connect()
                 yield self._connection
             finally:
-                self._holder = None
+                _HOLDING.reset(holding)
                 if self._connection is not None and self._connection.in_transaction():
                     await self._connection.rollback()
 
@@ -64,6 +64,7 @@ class _RequestConnection:
             self._connection = None
 
 
+_HOLDING: ContextVar[_RequestConnection | None] = ContextVar("holding_connection", default=None)
 _REQUEST: ContextVar[_RequestConnection | None] = ContextVar("request_connection", default=None)
 
 

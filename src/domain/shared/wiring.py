@@ -32,6 +32,3 @@ class Wiring:
             return cast(T, self._plugged[port])
         except KeyError:
             raise LookupError(f"nothing is plugged into {port!r}") from None
-
-    def __contains__(self, port: Port[Any]) -> bool:
-        return port in self._plugged
